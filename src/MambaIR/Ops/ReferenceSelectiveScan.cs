@@ -1,0 +1,43 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MambaIR.Ops;
+
+/// <summary>
+/// The scan written with stock tensor ops, step by step like mamba_ssm's <c>selective_scan_ref</c>:
+/// correct on every device and dtype and differentiable through autograd, but it materialises
+/// (Bt, Dm, L, N) tensors and runs one small op per token. It is the oracle for the fast kernels.
+/// </summary>
+public sealed class ReferenceSelectiveScan : ISelectiveScan
+{
+    public string Name => "reference";
+    public bool CanRun(SelectiveScanInputs inputs) => true;
+
+    public SelectiveScanResult Run(SelectiveScanInputs x)
+    {
+        x.Validate();
+        using var scope = NewDisposeScope();
+        long dm = x.Channels, l = x.Length, g = x.Groups;
+        Tensor delta = x.Delta;
+        if (x.DeltaBias is not null) delta = delta + x.DeltaBias.unsqueeze(-1);
+        if (x.DeltaSoftplus) delta = nn.functional.softplus(delta, beta: 1, threshold: 20);
+
+        // B, C -> (Bt, Dm, N, L): channel d uses group ⌊d / (Dm/G)⌋.
+        Tensor Expand(Tensor t) => (t.dim() == 3 ? t.unsqueeze(1) : t).repeat_interleave(dm / g, dim: 1);
+        Tensor b = Expand(x.B), c = Expand(x.C);
+
+        Tensor deltaA = exp(einsum("bdl,dn->bdln", delta, x.A));
+        Tensor deltaBu = einsum("bdl,bdnl,bdl->bdln", delta, b, x.U);
+        Tensor h = zeros(x.Batch, dm, x.StateSize, dtype: x.U.dtype, device: x.U.device);
+        var ys = new List<Tensor>((int)l);
+        for (long i = 0; i < l; i++)
+        {
+            h = deltaA.select(2, i) * h + deltaBu.select(2, i);
+            ys.Add((h * c.select(3, i)).sum(-1));
+        }
+        Tensor y = stack(ys, dim: 2);
+        Tensor output = x.D is null ? y : y + x.U * x.D.unsqueeze(-1);
+        if (x.Z is not null) output = output * nn.functional.silu(x.Z);
+        return new SelectiveScanResult(output.MoveToOuterDisposeScope(), x.ReturnLastState ? h.MoveToOuterDisposeScope() : null);
+    }
+}

@@ -1,0 +1,40 @@
+namespace MambaIR.Ops;
+
+/// <summary>
+/// The one entry point the networks call. Picks the first registered backend that can run the inputs,
+/// unless a backend is forced with <see cref="Forced"/> or the <c>MAMBAIR_SCAN</c> environment variable
+/// (a backend <see cref="ISelectiveScan.Name"/>, e.g. <c>reference</c>).
+/// </summary>
+public static class SelectiveScan
+{
+    public const string EnvironmentVariable = "MAMBAIR_SCAN";
+
+    /// <summary>Backends in order of preference; the reference comes last and runs anything.</summary>
+    static readonly List<ISelectiveScan> Backends = new()
+    {
+        new ReferenceSelectiveScan(),
+    };
+
+    public static ISelectiveScan Reference { get; } = Backends.Last();
+
+    /// <summary>When set, every call uses this backend (tests, benchmarks). Thread-static so parallel tests do not interfere.</summary>
+    [ThreadStatic] static ISelectiveScan? _forced;
+    public static ISelectiveScan? Forced { get => _forced; set => _forced = value; }
+
+    public static IReadOnlyList<ISelectiveScan> Available => Backends;
+
+    /// <summary>Finds a backend by name; throws naming the known ones.</summary>
+    public static ISelectiveScan ByName(string name) =>
+        Backends.FirstOrDefault(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown selective-scan backend '{name}'; known: {string.Join(", ", Backends.Select(b => b.Name))}");
+
+    /// <summary>The backend that <see cref="Run"/> would use for these inputs.</summary>
+    public static ISelectiveScan Choose(SelectiveScanInputs inputs)
+    {
+        if (Forced is { } f) return f;
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env) return ByName(env);
+        return Backends.First(b => b.CanRun(inputs));
+    }
+
+    public static SelectiveScanResult Run(SelectiveScanInputs inputs) => Choose(inputs).Run(inputs);
+}
