@@ -11,7 +11,8 @@ public sealed class RuntimeCommand : ICliCommand
     public Command Create()
     {
         var libtorch = CliOptions.LibTorch();
-        var cmd = new Command("runtime", "Show the native runtime: libtorch in use, CUDA availability, threads, selective-scan backends.") { libtorch };
+        var check = new Option<string?>("--check") { Description = "Also run conv2d, matmul and a backward pass on this device (e.g. cuda) and compare with the CPU." };
+        var cmd = new Command("runtime", "Show the native runtime: libtorch in use, CUDA availability, threads, selective-scan backends.") { libtorch, check };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
@@ -21,6 +22,13 @@ public sealed class RuntimeCommand : ICliCommand
             Console.WriteLine($"threads:        {torch.get_num_threads()}");
             Console.WriteLine($"scan backends:  {string.Join(", ", SelectiveScan.Available.Select(b => b.Name))}");
             foreach (var line in TorchRuntime.Log) Console.WriteLine($"  {line}");
+            if (pr.GetValue(check) is { } spec)
+            {
+                var results = RuntimeSelfCheck.Run(ComputeDevice.Resolve(spec));
+                foreach (var r in results)
+                    Console.WriteLine($"check {r.Device,-8} {r.Operation,-9} max|diff vs cpu| = {r.MaxAbsDifference:E2}  {(r.Passed ? "ok" : "FAILED")}");
+                return results.All(r => r.Passed) ? 0 : 1;
+            }
             return 0;
         });
         return cmd;
