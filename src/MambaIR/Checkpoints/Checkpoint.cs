@@ -43,6 +43,26 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="sd"/> as a PyTorch zip checkpoint that <c>torch.load</c> reads (format version 3, pickle
+    /// protocol 2, one 64-byte-aligned storage per tensor, little-endian), as <c>{wrapKey: OrderedDict(...)}</c> like
+    /// BasicSR's <c>{'params': ...}</c>, or as the bare OrderedDict when <paramref name="wrapKey"/> is null.
+    /// Tensors are written contiguous, from CPU, in their dtype. The file is replaced atomically.
+    /// </summary>
+    public static void SavePth(StateDict sd, string path, string? wrapKey = "params")
+    {
+        ArgumentNullException.ThrowIfNull(sd);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        TorchZipWriter.Save(sd.ToList(), path, wrapKey);
+    }
+
+    /// <summary>Writes tensors as safetensors (see <see cref="SafeTensors.Write"/>).</summary>
+    public static void SaveSafetensors(IReadOnlyDictionary<string, Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeTensors.Write(tensors, path, metadata);
+    }
+
     static void StripModulePrefix(StateDict sd, string path)
     {
         try { sd.StripPrefix("module."); }
