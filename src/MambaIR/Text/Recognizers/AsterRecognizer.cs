@@ -19,6 +19,17 @@ public sealed class AsterRecognizer : ITextRecognizer
     public ScalarType DType { get; }
 
     /// <summary>
+    /// Loads aster.pytorch <c>demo.pth.tar</c> (<c>{'state_dict': ...}</c>), or the same tensors in a safetensors file, converting the weights to <paramref name="dtype"/>.
+    /// </summary>
+    /// <exception cref="MambaIR.Checkpoints.CheckpointException">Unreadable file.</exception>
+    /// <exception cref="InvalidDataException">Another recognizer's checkpoint, or keys/shapes that do not match.</exception>
+    public static AsterRecognizer Load(string path, ScalarType dtype = ScalarType.Float32)
+    {
+        using var stateDict = MambaIR.Checkpoints.Checkpoint.Load(path);
+        return new AsterRecognizer(stateDict, path, dtype);
+    }
+
+    /// <summary>
     /// Builds the recognizer from a state dict (aster.pytorch <c>demo.pth.tar</c>'s <c>state_dict</c>);
     /// <paramref name="source"/> names it in errors.
     /// </summary>
@@ -35,7 +46,8 @@ public sealed class AsterRecognizer : ITextRecognizer
     public AsterOutput Run(Tensor images)
     {
         using var noGrad = no_grad();
-        return Model.Forward(images.to(DType));
+        using var converted = images.to(DType);
+        return Model.Forward(converted);
     }
 
     /// <inheritdoc/>

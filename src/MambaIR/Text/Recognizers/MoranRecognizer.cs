@@ -19,6 +19,17 @@ public sealed class MoranRecognizer : ITextRecognizer
     public ScalarType DType { get; }
 
     /// <summary>
+    /// Loads MORAN_v2 <c>demo.pth</c> (<c>module.</c>-prefixed state dict), or the same tensors in a safetensors file, converting the weights to <paramref name="dtype"/>.
+    /// </summary>
+    /// <exception cref="MambaIR.Checkpoints.CheckpointException">Unreadable file.</exception>
+    /// <exception cref="InvalidDataException">Another recognizer's checkpoint, or keys/shapes that do not match.</exception>
+    public static MoranRecognizer Load(string path, ScalarType dtype = ScalarType.Float32)
+    {
+        using var stateDict = MambaIR.Checkpoints.Checkpoint.Load(path);
+        return new MoranRecognizer(stateDict, path, dtype);
+    }
+
+    /// <summary>
     /// Builds the recognizer from a state dict (MORAN_v2 <c>demo.pth</c> layout, with or without the <c>module.</c>
     /// prefix); <paramref name="source"/> names it in errors.
     /// </summary>
@@ -36,8 +47,10 @@ public sealed class MoranRecognizer : ITextRecognizer
     /// </summary>
     public (Tensor LeftToRight, Tensor RightToLeft) Logits(Tensor greyImages, int steps = MoranLabelConverter.ProtocolSteps)
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return Model.Forward(greyImages.to(DType), steps);
+        var (l2r, r2l) = Model.Forward(greyImages.to(DType), steps);
+        return (l2r.MoveToOuterDisposeScope(), r2l.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc/>
