@@ -32,6 +32,19 @@ public sealed class AttentionRecognitionHead : nn.Module
     }
 
     /// <summary>Beam-search decoding of encoder features (B, T, 512): the best beam's ids (B, MaxLength) and its log-probability (B).</summary>
-    public (Tensor Ids, Tensor LogProbability) BeamSearch(Tensor features, int beamWidth, int eos) =>
-        Recognizers.BeamSearch.Run(decoder, features, beamWidth, eos, ClassCount, StateSize, MaxLength);
+    public (Tensor Ids, Tensor LogProbability) BeamSearch(Tensor features, int beamWidth, int eos)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long batch = features.shape[0], length = features.shape[1], dim = features.shape[2];
+        // ABC -> AABBCC
+        var inflated = features.unsqueeze(1).permute(1, 0, 2, 3).repeat(beamWidth, 1, 1, 1).permute(1, 0, 2, 3)
+            .contiguous().view(-1, length, dim);
+        var inflatedProjection = decoder.ProjectFeatures(inflated);
+        var initialState = zeros(1, batch * beamWidth, StateSize, features.dtype, features.device);
+        var (ids, logProbability) = Recognizers.BeamSearch.Run(
+            (state, previous) => decoder.Step(inflated, inflatedProjection, state, previous),
+            initialState, batch, beamWidth, eos, startSymbol: ClassCount, ClassCount, MaxLength);
+        return (ids.MoveToOuterDisposeScope(), logProbability.MoveToOuterDisposeScope());
+    }
 }

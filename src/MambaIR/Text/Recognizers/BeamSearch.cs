@@ -12,37 +12,37 @@ namespace MambaIR.Text.Recognizers;
 /// </summary>
 internal static class BeamSearch
 {
-    /// <summary>Runs the search; returns the top beam's symbols (B, maxLength) and its final score (B).</summary>
-    public static (Tensor Ids, Tensor LogProbability) Run(AsterDecoderUnit decoder, Tensor x, int beamWidth, int eos,
-        int classCount, int stateSize, int maxLength)
+    /// <summary>One decoder step for all beams: state (1, B·K, S) and previous symbols (B·K) → logits (B·K, classes) and the new state.</summary>
+    public delegate (Tensor Logits, Tensor State) DecoderStep(Tensor state, Tensor previousSymbols);
+
+    /// <summary>
+    /// Runs the search for <paramref name="batch"/> items with <paramref name="beamWidth"/> beams each (rows b·K … b·K+K−1
+    /// belong to item b), starting every beam from <paramref name="initialState"/> and the start symbol
+    /// <paramref name="startSymbol"/>; returns the top beam's symbols (B, maxLength) and its final score (B).
+    /// </summary>
+    public static (Tensor Ids, Tensor LogProbability) Run(DecoderStep step, Tensor initialState, long batch, int beamWidth,
+        int eos, int startSymbol, int classCount, int maxLength)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        long batch = x.shape[0], length = x.shape[1], dim = x.shape[2];
         long rows = batch * beamWidth;
-        var device = x.device;
-        var dtype = x.dtype;
+        var device = initialState.device;
+        var dtype = initialState.dtype;
 
-        // ABC -> AABBCC
-        var inflated = x.unsqueeze(1).permute(1, 0, 2, 3).repeat(beamWidth, 1, 1, 1).permute(1, 0, 2, 3)
-            .contiguous().view(-1, length, dim);
-        var inflatedProj = decoder.ProjectFeatures(inflated);
-
-        var state = zeros(1, rows, stateSize, dtype, device);
+        var state = initialState.alias();
         var posIndex = (arange(batch, ScalarType.Int64, device) * beamWidth).view(-1, 1);
         var sequenceScores = full(rows, 1, double.NegativeInfinity, dtype, device);
         sequenceScores.index_fill_(0, arange(batch, ScalarType.Int64, device) * beamWidth, 0.0);
-        var yPrev = full(rows, classCount, ScalarType.Int64, device);   // the last embedding row is <BOS>
+        var yPrev = full(rows, startSymbol, ScalarType.Int64, device);
 
         var storedScores = new List<Tensor>(maxLength);
         var storedPredecessors = new List<long[]>(maxLength);
         var storedSymbols = new List<long[]>(maxLength);
-        var storedSymbolTensors = new List<Tensor>(maxLength);
 
         for (int i = 0; i < maxLength; i++)
         {
             using var stepScope = NewDisposeScope();
-            var (output, newState) = decoder.Step(inflated, inflatedProj, state, yPrev);
+            var (output, newState) = step(state, yPrev);
             var logSoftmax = F.log_softmax(output, 1);
             var expanded = sequenceScores.repeat(1, classCount) + logSoftmax;
             var (scores, candidates) = expanded.view(batch, -1).topk(beamWidth, dim: 1);
@@ -52,7 +52,7 @@ internal static class BeamSearch
             var predecessors = (candidates.div(classCount, RoundingMode.floor) + posIndex.expand_as(candidates)).view(rows, 1);
             state = newState.index_select(1, predecessors.squeeze(1));
 
-            storedScores.Add(sequenceScores.clone().cpu().to(ScalarType.Float64).MoveToOuterDisposeScope());
+            storedScores.Add(sequenceScores.clone().cpu().to(ScalarType.Float64).MoveToOuterDisposeScope());   // exact copy
             sequenceScores = sequenceScores.masked_fill(yPrev.view(-1, 1).eq(eos), double.NegativeInfinity);
             storedPredecessors.Add(predecessors.view(-1).cpu().data<long>().ToArray());
             storedSymbols.Add(yPrev.cpu().data<long>().ToArray());
@@ -71,8 +71,9 @@ internal static class BeamSearch
         List<long[]> storedSymbols, long batch, int beamWidth, int eos, int maxLength, ScalarType dtype)
     {
         long rows = batch * beamWidth;
-        var (sortedScore, sortedIdx) = storedScores[^1].view(batch, beamWidth).topk(beamWidth);
-        var s = sortedScore.contiguous().data<double>().ToArray();                     // (batch, beam), row-major
+        // Sorted in the model's dtype (the stored float64 copies are exact) so that ties break as in the original.
+        var (sortedScore, sortedIdx) = storedScores[^1].to(dtype).view(batch, beamWidth).topk(beamWidth);
+        var s = sortedScore.to(ScalarType.Float64).contiguous().data<double>().ToArray();   // (batch, beam), row-major
         var sorted = sortedIdx.contiguous().data<long>().ToArray();
         var eosFound = new int[batch];
 
