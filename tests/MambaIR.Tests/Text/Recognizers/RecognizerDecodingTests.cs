@@ -51,7 +51,7 @@ public class RecognizerDecodingTests
     public void AsterVocabularyHasTheOriginalLayout()
     {
         Assert.Equal(94, AsterVocabulary.Symbols.Length);
-        Assert.Equal(AsterVocabulary.Symbols.Length, AsterVocabulary.Eos);
+        Assert.Equal(AsterVocabulary.Eos, AsterVocabulary.Symbols.Length);
         Assert.Equal(AsterVocabulary.ClassCount, AsterVocabulary.Unknown + 1);
         Assert.Equal(62, AsterVocabulary.Symbols.IndexOf('!'));
         Assert.Equal(36, AsterVocabulary.Symbols.IndexOf('A'));

@@ -47,6 +47,21 @@ public class RecognizerProtocolTests
         Assert.Equal(expected, aster.Recognize(sr));
     }
 
+    [Theory]
+    [InlineData("crnn")]
+    [InlineData("moran")]
+    [InlineData("aster")]
+    public void RecognizeLeavesNoLiveTensors(string name)
+    {
+        var kind = RecognizerKinds.Parse(name);
+        using var recognizer = TextRecognizers.Load(kind, RecognizerReferenceFiles.Checkpoint(kind));
+        using var sr = rand(1, 4, 32, 128);
+        recognizer.Recognize(sr);   // warm-up
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.Single(recognizer.Recognize(sr));
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     /// <summary>(B, 1, H, W) grey → (B, 4, H, W) float64 "SR output" with R = G = B = grey and a mask channel that must be ignored.</summary>
     static Tensor GreyToRgb(Tensor grey)
     {
