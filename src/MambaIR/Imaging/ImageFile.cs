@@ -42,6 +42,19 @@ public static class ImageFile
         return Decode(data, path);
     }
 
+    /// <summary>Width and height from the file header, without decoding the pixels. Errors name the file.</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        IImageInfo? info;
+        try { info = Image.Identify(path); }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        { throw new InvalidDataException($"image {path} is unreadable: {e.Message}", e); }
+        return info == null
+            ? throw new InvalidDataException($"image {path}: unrecognised or unsupported format (supported: PNG, JPEG, BMP, TIFF, WebP)")
+            : (info.Width, info.Height);
+    }
+
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> is used in error messages.</summary>
     public static RasterImage Decode(byte[] data, string name)
     {
