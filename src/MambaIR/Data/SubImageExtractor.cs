@@ -68,18 +68,26 @@ public static class SubImageExtractor
     }
 
     /// <summary>Crops every image of <paramref name="inFolder"/>; images run in parallel on
-    /// <paramref name="threads"/> threads. <paramref name="progress"/> gets (done, total, file name).</summary>
+    /// <paramref name="threads"/> threads, so <paramref name="progress"/> (done, total, file name) may be called
+    /// concurrently. The first failing file's exception is rethrown (it names the file).</summary>
     public static int ExtractFolder(string inFolder, string outFolder, SubImageOptions o, int threads = 1, Action<int, int, string>? progress = null)
     {
         var files = ImageFolder.List(inFolder);
         int done = 0, crops = 0;
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, f =>
+        try
         {
-            int n = ExtractFile(f, outFolder, o).Count;
-            Interlocked.Add(ref crops, n);
-            int d = Interlocked.Increment(ref done);
-            progress?.Invoke(d, files.Count, Path.GetFileName(f));
-        });
+            Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, f =>
+            {
+                int n = ExtractFile(f, outFolder, o).Count;
+                Interlocked.Add(ref crops, n);
+                int d = Interlocked.Increment(ref done);
+                progress?.Invoke(d, files.Count, Path.GetFileName(f));
+            });
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // the first failing file's error
+        }
         return crops;
     }
 }
