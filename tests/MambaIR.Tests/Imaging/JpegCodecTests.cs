@@ -94,6 +94,34 @@ public class JpegCodecTests
         Assert.Equal((40, 24), (back.Width, back.Height));
     }
 
+    static string Fixture(string name) => Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Imaging", "Fixtures", name);
+
+    /// <summary>Fixtures/make_jpeg_fixtures.py: OpenCV 4.6 imencode/imdecode of 96x96 benchmark crops.</summary>
+    [Theory, Trait("Category", "Parity")]
+    [InlineData("butterfly96", "Set5/HR/x4/butterfly_HR_x4.png", 10)]
+    [InlineData("butterfly96", "Set5/HR/x4/butterfly_HR_x4.png", 40)]
+    [InlineData("img003grey96", "Set14/x2/img_003_SRF_2_HR.png", 10)]
+    [InlineData("img003grey96", "Set14/x2/img_003_SRF_2_HR.png", 40)]
+    public void MatchesOpenCvPixelForPixel(string name, string source, int q)
+    {
+        var expected = ImageFile.Read(Fixture($"{name}_q{q}_cvdec.png"));
+        // decoder: OpenCV's JPEG bytes decode to OpenCV's pixels
+        var decoded = ImageFile.Read(Fixture($"{name}_q{q}_cv.jpg"));
+        Assert.Equal(expected.Channels, decoded.Channels);
+        Assert.Equal(expected.Pixels, decoded.Pixels);
+        // encoder: our JPEG of the same crop decodes to the same pixels as OpenCV's
+        var src = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, source)).Crop(0, 0, 96, 96);
+        Assert.Equal(expected.Pixels, JpegCodec.RoundTrip(src, q).Pixels);
+    }
+
+    [Fact]
+    public void TruncatedJpegIsAnError()
+    {
+        byte[] jpg = File.ReadAllBytes(Fixture("butterfly96_q40_cv.jpg"));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFile.Decode(jpg[..(jpg.Length / 2)], "half.jpg"));
+        Assert.Contains("half.jpg", e.Message);
+    }
+
     [Fact]
     public void LowerQualityLosesMore()
     {
