@@ -58,7 +58,6 @@ internal static class Crc32
         ref byte p = ref MemoryMarshal.GetReference(buf);
         int len = buf.Length;
         static Vector128<ulong> Load(ref byte start, int offset) => Unsafe.ReadUnaligned<Vector128<ulong>>(ref Unsafe.Add(ref start, offset));
-        static Vector128<ulong> Clmul(Vector128<ulong> a, Vector128<ulong> b, byte imm) => Pclmulqdq.CarrylessMultiply(a, b, imm);
 
         var x1 = Load(ref p, 0) ^ Vector128.CreateScalar(state).AsUInt64();
         var x2 = Load(ref p, 16);
@@ -67,26 +66,26 @@ internal static class Crc32
         int pos = 64;
         for (; len - pos >= 64; pos += 64)
         {
-            x1 = Clmul(x1, k1k2, 0x11) ^ Clmul(x1, k1k2, 0x00) ^ Load(ref p, pos);
-            x2 = Clmul(x2, k1k2, 0x11) ^ Clmul(x2, k1k2, 0x00) ^ Load(ref p, pos + 16);
-            x3 = Clmul(x3, k1k2, 0x11) ^ Clmul(x3, k1k2, 0x00) ^ Load(ref p, pos + 32);
-            x4 = Clmul(x4, k1k2, 0x11) ^ Clmul(x4, k1k2, 0x00) ^ Load(ref p, pos + 48);
+            x1 = Pclmulqdq.CarrylessMultiply(x1, k1k2, 0x11) ^ Pclmulqdq.CarrylessMultiply(x1, k1k2, 0x00) ^ Load(ref p, pos);
+            x2 = Pclmulqdq.CarrylessMultiply(x2, k1k2, 0x11) ^ Pclmulqdq.CarrylessMultiply(x2, k1k2, 0x00) ^ Load(ref p, pos + 16);
+            x3 = Pclmulqdq.CarrylessMultiply(x3, k1k2, 0x11) ^ Pclmulqdq.CarrylessMultiply(x3, k1k2, 0x00) ^ Load(ref p, pos + 32);
+            x4 = Pclmulqdq.CarrylessMultiply(x4, k1k2, 0x11) ^ Pclmulqdq.CarrylessMultiply(x4, k1k2, 0x00) ^ Load(ref p, pos + 48);
         }
         // Fold the four lanes into one, then any remaining 16-byte blocks.
-        x1 = Clmul(x1, k3k4, 0x11) ^ Clmul(x1, k3k4, 0x00) ^ x2;
-        x1 = Clmul(x1, k3k4, 0x11) ^ Clmul(x1, k3k4, 0x00) ^ x3;
-        x1 = Clmul(x1, k3k4, 0x11) ^ Clmul(x1, k3k4, 0x00) ^ x4;
+        x1 = Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x11) ^ Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x00) ^ x2;
+        x1 = Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x11) ^ Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x00) ^ x3;
+        x1 = Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x11) ^ Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x00) ^ x4;
         for (; len - pos >= 16; pos += 16)
-            x1 = Clmul(x1, k3k4, 0x11) ^ Clmul(x1, k3k4, 0x00) ^ Load(ref p, pos);
+            x1 = Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x11) ^ Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x00) ^ Load(ref p, pos);
 
         // 128 -> 64 bits.
-        x2 = Clmul(x1, k3k4, 0x10);
+        x2 = Pclmulqdq.CarrylessMultiply(x1, k3k4, 0x10);
         x1 = Sse2.ShiftRightLogical128BitLane(x1, 8) ^ x2;
         x2 = Sse2.ShiftRightLogical128BitLane(x1, 4);
-        x1 = Clmul(x1 & mask32, k5k0, 0x00) ^ x2;
+        x1 = Pclmulqdq.CarrylessMultiply(x1 & mask32, k5k0, 0x00) ^ x2;
         // Barrett reduction to 32 bits.
-        x2 = Clmul(x1 & mask32, poly, 0x10);
-        x2 = Clmul(x2 & mask32, poly, 0x00);
+        x2 = Pclmulqdq.CarrylessMultiply(x1 & mask32, poly, 0x10);
+        x2 = Pclmulqdq.CarrylessMultiply(x2 & mask32, poly, 0x00);
         x1 ^= x2;
         return x1.AsUInt32().GetElement(1);
     }
