@@ -5,8 +5,13 @@ namespace MambaIR.Evaluation;
 /// <summary>
 /// Reads test images the way the official loaders do (<c>cv2.imread</c> then BGR→RGB): colour for 3-channel models,
 /// with grey files replicated to 3 channels (<c>IMREAD_COLOR</c>); grey for 1-channel models, with colour files
-/// converted by OpenCV's fixed-point BT.601 luma (<c>IMREAD_GRAYSCALE</c>: (4899 R + 9617 G + 1868 B + 8192) ≫ 14),
-/// so the ground truth stays exactly 8-bit. Alpha is dropped. Crops are taken from the top-left, as BasicSR does.
+/// converted as <c>IMREAD_GRAYSCALE</c> converts them, which depends on the codec OpenCV hands the file to:
+/// PNG goes through libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>, i.e. <c>(9797 R + 19234 G + 3737 B) ≫ 15</c>
+/// (truncating; checked against OpenCV 4.6 on all 19 colour Set5/Set14 PNGs, 3.8 M pixels, 0 differences); other formats
+/// (BMP, TIFF, WebP, and JPEG approximately: libjpeg would output the file's own Y plane) go through OpenCV's
+/// <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c>. The two disagree on about 40 % of pixels, by 1 level.
+/// The ground truth therefore stays exactly 8-bit. Alpha is dropped and 16-bit reduced to 8-bit. Crops are taken
+/// from the top-left, as BasicSR does.
 /// </summary>
 public static class TestImageReader
 {
@@ -21,18 +26,30 @@ public static class TestImageReader
             img = RasterImage.FromBytesHwc(bytes, img.Width, img.Height, img.Channels);
         }
         if (img.Channels == channels) return img;
-        return channels == 3 ? img.ToChannels(3) : ToGrey(img);
+        return channels == 3 ? img.ToChannels(3) : ToGrey(img, IsPng(path) ? GreyConversion.LibPng : GreyConversion.OpenCv);
     }
 
-    /// <summary>OpenCV's RGB→grey on 8-bit values: <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c>.</summary>
-    public static RasterImage ToGrey(RasterImage rgb)
+    /// <summary>RGB→grey on the 8-bit values with the integer formula of <paramref name="conversion"/>.</summary>
+    public static RasterImage ToGrey(RasterImage rgb, GreyConversion conversion = GreyConversion.OpenCv)
     {
         if (rgb.Channels == 1) return rgb;
         var hwc = rgb.ToBytesHwc();
         var grey = new byte[rgb.PlaneSize];
         for (int i = 0; i < grey.Length; i++)
-            grey[i] = (byte)((4899 * hwc[3 * i] + 9617 * hwc[3 * i + 1] + 1868 * hwc[3 * i + 2] + 8192) >> 14);
+        {
+            int r = hwc[3 * i], g = hwc[3 * i + 1], b = hwc[3 * i + 2];
+            grey[i] = conversion == GreyConversion.LibPng
+                ? (byte)((9797 * r + 19234 * g + 3737 * b) >> 15)
+                : (byte)((4899 * r + 9617 * g + 1868 * b + 8192) >> 14);
+        }
         return RasterImage.FromBytesHwc(grey, rgb.Width, rgb.Height, 1);
+    }
+
+    static bool IsPng(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using var f = File.OpenRead(path);
+        return f.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'P' && head[2] == (byte)'N' && head[3] == (byte)'G';
     }
 
     /// <summary>The top-left <paramref name="width"/>×<paramref name="height"/> region (BasicSR's <c>img[0:h, 0:w]</c>).</summary>
@@ -51,4 +68,14 @@ public static class TestImageReader
     /// <summary>Mod-crop: the top-left region whose sides are multiples of <paramref name="scale"/>.</summary>
     public static RasterImage ModCrop(RasterImage img, int scale) =>
         CropTopLeft(img, img.Width - img.Width % scale, img.Height - img.Height % scale);
+}
+
+/// <summary>Which integer RGB→grey formula <c>cv2.imread(..., IMREAD_GRAYSCALE)</c> applies, by file format.</summary>
+public enum GreyConversion
+{
+    /// <summary>OpenCV's own BT.601 conversion, <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c> (BMP, TIFF, WebP...).</summary>
+    OpenCv,
+
+    /// <summary>libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>: <c>(9797 R + 19234 G + 3737 B) ≫ 15</c> (PNG).</summary>
+    LibPng,
 }

@@ -44,16 +44,20 @@ public class EvaluationRunnerTests
         Assert.All(made.Images, i => Assert.Null(i.InputPath));
     }
 
-    [Fact]
-    public void BicubicBaseline_Set14_MatchesTheLiterature()
+    [Theory]
+    [InlineData(2, 30.3263, 30.24)]
+    [InlineData(3, 27.6336, 27.55)]
+    [InlineData(4, 26.0914, 26.00)]
+    public void BicubicBaseline_Set14_MatchesTheLiteratureExceptForTheGreyImage(int scale, double basicsr, double literature)
     {
-        var sets = new[] { (2, 30.24), (3, 27.55), (4, 26.00) };
-        foreach (var (scale, literature) in sets)
-        {
-            var set = Bicubic(scale, new DatasetSpec(Path.Combine(TestPaths.Benchmarks, "Set14"))).Datasets[0];
-            Assert.Equal(14, set.Images.Count);
-            Assert.InRange(set.MeanPsnr - literature, -0.02, 0.02);
-        }
+        var set = Bicubic(scale, new DatasetSpec(Path.Combine(TestPaths.Benchmarks, "Set14"))).Datasets[0];
+        Assert.Equal(14, set.Images.Count);
+        Assert.Equal(basicsr, set.MeanPsnr, 0.00006);
+        // BasicSR reads the grey image (img_003, bridge) as 3 equal channels, so its Y is 16 + 219·v/255; the literature
+        // (MATLAB scripts) measures that image on its raw grey values, which lowers its PSNR by 20·log10(255/219) dB.
+        Assert.Single(set.Images, i => i.Name.StartsWith("img_003"));
+        double matlabStyle = set.MeanPsnr - 20 * Math.Log10(255.0 / 219.0) / 14;
+        Assert.InRange(matlabStyle - literature, -0.015, 0.015);
     }
 
     [Fact]
