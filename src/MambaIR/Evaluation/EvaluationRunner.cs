@@ -90,8 +90,8 @@ public sealed class EvaluationRunner
     }
 
     static (double Psnr, double Ssim) Measure(RasterImage output, RasterImage gt, MetricProtocol protocol) =>
-        (ImageMetrics.Psnr(output, gt, protocol.CropBorder, protocol.YChannel),
-         ImageMetrics.Ssim(output, gt, protocol.CropBorder, protocol.YChannel));
+        (Psnr.Calculate(output, gt, protocol.CropBorder, protocol.YChannel),
+         Ssim.Calculate(output, gt, protocol.CropBorder, protocol.YChannel));
 
     static string SafeName(string name) => string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
 }
