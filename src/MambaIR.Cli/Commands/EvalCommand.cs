@@ -60,7 +60,11 @@ public sealed class EvalCommand : ICliCommand
 
             using var loaded = LoadModel(modelArg, kind, level, procedure, deviceArg, pr.GetValue(grey));
             int effectiveLevel = level ?? loaded.Restorer.Scale;
-            var options = new EvaluationOptions(kind, effectiveLevel, modelArg, procedure, ComputeDevice.Resolve(deviceArg).ToString(),
+            // Baselines run on the CPU, whole image: report what was actually done.
+            bool network = loaded.Restorer is NetworkRestorer;
+            var options = new EvaluationOptions(kind, effectiveLevel, modelArg,
+                network ? procedure : new TestProcedure(TilingMode.None, false),
+                network ? ComputeDevice.Resolve(deviceArg).ToString() : "cpu",
                 loaded.PublishedTables, pr.GetValue(template), pr.GetValue(save));
             var runner = new EvaluationRunner(loaded.Restorer, options);
             Console.Error.WriteLine($"evaluating {loaded.Restorer.Description}");

@@ -16,7 +16,8 @@ namespace MambaIR.Evaluation;
 /// given, the one that pairs the most files is chosen among <c>{}x{s}</c>, <c>{}_LRBI_x{s}</c> (Manga109), <c>{}</c>, and
 /// replacing the <c>HR</c> token of the name by <c>LR</c> or <c>LRBI</c>. Ground-truth files without an LR are reported
 /// (with the name that was expected) instead of stopping the run. For denoising and JPEG, only ground-truth images are
-/// used (<c>ROOT</c>, else <c>ROOT/HR</c>, <c>ROOT/GT</c> or <c>ROOT/original</c>).
+/// used (<c>ROOT</c>, else <c>ROOT/HR</c>, <c>ROOT/GT</c> or <c>ROOT/original</c>; of a folder of NAME_HR/NAME_LR pairs,
+/// the HR files).
 /// </summary>
 public static class DatasetDiscovery
 {
@@ -46,8 +47,11 @@ public static class DatasetDiscovery
         {
             string? dir = FirstWithImages(root, Path.Combine(root, "HR"), Path.Combine(root, "GT"), Path.Combine(root, "original"));
             if (dir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageExtensions)}) in {root}");
-            var samples = ListImages(dir).Select(f => new EvaluationSample(Path.GetFileNameWithoutExtension(f), f, null)).ToList();
-            return new EvaluationDataset(name, dir, "ground truth only", samples, []);
+            var files = ListImages(dir).ToList();
+            bool pairedFolder = files.Any(f => HasToken(f, "HR")) && files.Any(f => HasToken(f, "LR"));
+            var samples = files.Where(f => !pairedFolder || HasToken(f, "HR"))
+                .Select(f => new EvaluationSample(Path.GetFileNameWithoutExtension(f), f, null)).ToList();
+            return new EvaluationDataset(name, dir, pairedFolder ? "ground truth only (the NAME_HR files)" : "ground truth only", samples, []);
         }
 
         if (spec.InputPath != null)

@@ -20,7 +20,7 @@ namespace MambaIR.Evaluation;
 ///   "seconds": 1.23, "images": 5, "skipped": 0, "images_per_second": 4.06,
 ///   "problems": [ "..." ],            // errors not tied to one image
 ///   "datasets": [ {
-///       "name": "Set5", "location": "...", "images": 5, "skipped": 0, "seconds": 0.9,
+///       "name": "Set5", "location": "...", "layout": "...", "images": 5, "skipped": 0, "seconds": 0.9,
 ///       "mean_psnr": 33.6741, "mean_ssim": 0.9303,
 ///       "results": [ { "image": "baby", "ground_truth": "...", "input": "..." | null,
 ///                      "width": 512, "height": 512, "psnr": 37.07, "ssim": 0.95, "seconds": 0.01 } ],
@@ -93,6 +93,7 @@ public static class EvaluationJson
         w.WriteStartObject();
         w.WriteString("name", d.Name);
         w.WriteString("location", d.Location);
+        w.WriteString("layout", d.Layout);
         w.WriteNumber("images", d.Images.Count);
         w.WriteNumber("skipped", d.Skipped.Count);
         Number(w, "seconds", d.Seconds);

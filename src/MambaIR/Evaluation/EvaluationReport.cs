@@ -64,6 +64,8 @@ public static class EvaluationReport
         sb.AppendLine($"{bullet}procedure: {r.Procedure}; metrics: PSNR/SSIM on uint8 output, {r.Metric}; device: {r.Device}");
         sb.AppendLine($"{bullet}{Inv(r.ImageCount)} images in {r.Seconds.ToString("F2", CultureInfo.InvariantCulture)} s " +
                       $"({r.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture)} images/s, I/O and metrics included)");
+        foreach (var d in r.Datasets.Where(d => d.Layout.Length > 0))
+            sb.AppendLine($"{bullet}{d.Name}: {d.Layout}");
         for (int i = 0; i < notes.Count; i++) sb.AppendLine($"{bullet}[{i + 1}] {notes[i]}");
         foreach (var source in r.Datasets.SelectMany(r.PublishedFor).Select(p => p.Source).Distinct())
             sb.AppendLine($"{bullet}published: {source}");

@@ -66,7 +66,7 @@ public sealed class EvaluationRunner
             if (result != null) images.Add(result); else skipped.Add(skip!);
             progress?.Report(new EvaluationProgress(set.Name, ++done, count, result, skip));
         }
-        return new DatasetResult(set.Name, set.Location, images, skipped, clock.Elapsed.TotalSeconds);
+        return new DatasetResult(set.Name, set.Location, set.Layout, images, skipped, clock.Elapsed.TotalSeconds);
     }
 
     ImageResult Evaluate(string setName, EvaluationSample sample)

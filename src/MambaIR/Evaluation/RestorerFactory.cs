@@ -37,6 +37,7 @@ public static class RestorerFactory
             case "identity":
                 if (task == RestorationTask.SuperResolution)
                     throw new ArgumentException("--model identity needs a same-size task (--task denoise or jpeg); for SR use --model bicubic");
+                if (procedure.SelfEnsemble) throw new ArgumentException("--self-ensemble has no effect on --model identity; leave it out");
                 return new(new IdentityRestorer(baselineChannels), [TableFor(task, light: false)]);
         }
         if (!File.Exists(model))

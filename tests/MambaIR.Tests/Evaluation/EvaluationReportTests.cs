@@ -7,12 +7,12 @@ public class EvaluationReportTests
 {
     static EvaluationResult Sample()
     {
-        var set5 = new DatasetResult("Set5", "/b/Set5",
+        var set5 = new DatasetResult("Set5", "/b/Set5", "HR /b/Set5/HR + LR /b/Set5/LR, LR names '{}x4'",
         [
             new ImageResult("baby", "/b/Set5/HR/baby.png", "/b/Set5/LR/baby.png", 510, 510, 33.0, 0.90, 0.5),
             new ImageResult("bird, the", "/b/Set5/HR/bird.png", null, 288, 288, double.PositiveInfinity, 1.0, 0.25),
         ], [new SkippedImage("head", "missing low-resolution input for /b/Set5/HR/head.png: expected /b/Set5/LR/headx4.png")], 1.0);
-        var mine = new DatasetResult("Mine", "/m", [], [], 0.1);
+        var mine = new DatasetResult("Mine", "/m", "", [], [], 0.1);
         return new EvaluationResult("net.pth", "MambaIR classic ×4", RestorationTask.SuperResolution, 4,
             new TestProcedure(TilingMode.Official, true), MetricProtocol.For(RestorationTask.SuperResolution, 4), "cpu", "given LR",
             ["classic"], [set5, mine], ["Other: dataset folder not found: /x"], 2.0);
@@ -67,6 +67,7 @@ public class EvaluationReportTests
         Assert.Contains("[1] MambaIR+, Set5 ×4: printed as 31.13", md);
         Assert.Contains("Set5/head: missing low-resolution input", md);
         Assert.Contains("Other: dataset folder not found", md);
+        Assert.Contains("- Set5: HR /b/Set5/HR + LR /b/Set5/LR, LR names '{}x4'", md);
         string console = EvaluationReport.ToConsole(Sample());
         Assert.Contains("Set5", console);
         Assert.Contains("official tiling + self-ensemble ×8", console);
