@@ -69,11 +69,16 @@ public static class EvaluationReport
         for (int i = 0; i < notes.Count; i++) sb.AppendLine($"{bullet}[{i + 1}] {notes[i]}");
         foreach (var source in r.Datasets.SelectMany(r.PublishedFor).Select(p => p.Source).Distinct())
             sb.AppendLine($"{bullet}published: {source}");
-        if (r.SkippedCount > 0 || r.Problems.Count > 0)
+        if (r.Problems.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine(markdown ? $"**Sets not evaluated: {Inv(r.Problems.Count)}**" : $"Sets not evaluated: {Inv(r.Problems.Count)}");
+            foreach (var p in r.Problems) sb.AppendLine($"{bullet}{p}");
+        }
+        if (r.SkippedCount > 0)
         {
             sb.AppendLine();
             sb.AppendLine(markdown ? $"**Skipped: {Inv(r.SkippedCount)} image(s)**" : $"Skipped: {Inv(r.SkippedCount)} image(s)");
-            foreach (var p in r.Problems) sb.AppendLine($"{bullet}{p}");
             foreach (var d in r.Datasets)
                 foreach (var s in d.Skipped)
                     sb.AppendLine($"{bullet}{d.Name}/{s.Name}: {s.Reason}");

@@ -93,6 +93,7 @@ public class EvaluationRunnerTests
             Assert.Empty(r.Datasets[1].Images);
             string report = EvaluationReport.ToConsole(r);
             Assert.Contains("Skipped: 3 image(s)", report);
+            Assert.Contains("Sets not evaluated: 1", report);
             Assert.Contains("Bad/nolr:", report);
         }
         finally { Directory.Delete(root, true); }
