@@ -12,8 +12,9 @@ namespace MambaIR.Models;
 /// </summary>
 public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
 {
-    /// <summary>DIV2K RGB mean used by the official code for 3-channel models (0 for other channel counts).</summary>
-    public static IReadOnlyList<double> RgbMean { get; } = new[] { 0.4488, 0.4371, 0.4040 };
+    /// <summary>DIV2K RGB mean subtracted by the official code for 3-channel models (0 for other channel counts). The official
+    /// code keeps it as a float32 tensor and casts it to the input's dtype, so these are the float32 roundings.</summary>
+    public static IReadOnlyList<double> RgbMean { get; } = new double[] { 0.4488f, 0.4371f, 0.4040f };
 
     private readonly Conv2d conv_first;
     private readonly PatchEmbed patch_embed;
