@@ -6,8 +6,8 @@ namespace MambaIR.Inference;
 
 /// <summary>
 /// A restoration network as inference sees it: a function from (N, C, h, w) images in [0, 1] to (N, C, s·h, s·w),
-/// its scale s and channel count C, the device and dtype its inputs must have, and optionally an estimate of its peak
-/// memory for an h×w input (used to choose tile sizes).
+/// its scale s and channel count C, the device and dtype its inputs must have, and its peak memory use (given, or measured
+/// by <see cref="MemoryProbe"/> the first time it is needed; used to choose tile sizes).
 /// </summary>
 public sealed class RestorationNetwork
 {
@@ -17,9 +17,9 @@ public sealed class RestorationNetwork
     /// <param name="name">Short name for messages and default output suffixes.</param>
     /// <param name="device">Device inputs are moved to (default CPU).</param>
     /// <param name="dtype">Dtype inputs are converted to (default float32).</param>
-    /// <param name="peakMemoryBytes">Estimated peak memory of one call on an h×w input, or null when unknown.</param>
+    /// <param name="memory">Peak memory use, when known in advance; otherwise measured on first use.</param>
     public RestorationNetwork(Func<Tensor, Tensor> forward, int scale, int channels, string name = "network",
-        Device? device = null, ScalarType dtype = ScalarType.Float32, Func<long, long, long>? peakMemoryBytes = null)
+        Device? device = null, ScalarType dtype = ScalarType.Float32, PeakMemory? memory = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be at least 1");
@@ -27,7 +27,8 @@ public sealed class RestorationNetwork
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"dtype {dtype} is not a floating-point type");
         Forward = forward; Scale = scale; Channels = channels; Name = name;
-        Device = device ?? CPU; DType = dtype; PeakMemoryBytes = peakMemoryBytes;
+        Device = device ?? CPU; DType = dtype;
+        _memory = memory is null ? new Lazy<PeakMemory?>(() => MemoryProbe.Measure(this)) : new Lazy<PeakMemory?>(memory);
     }
 
     public Func<Tensor, Tensor> Forward { get; }
@@ -36,14 +37,17 @@ public sealed class RestorationNetwork
     public string Name { get; }
     public Device Device { get; }
     public ScalarType DType { get; }
-    public Func<long, long, long>? PeakMemoryBytes { get; }
+    readonly Lazy<PeakMemory?> _memory;
+
+    /// <summary>Peak memory use of one call as a function of the input size, or null when it cannot be measured here.</summary>
+    public PeakMemory? Memory => _memory.Value;
 
     /// <summary>Wraps a module: puts it in eval mode and uses its forward.</summary>
     public static RestorationNetwork FromModule(nn.Module<Tensor, Tensor> module, int scale, int channels, string name = "network",
-        Device? device = null, ScalarType dtype = ScalarType.Float32, Func<long, long, long>? peakMemoryBytes = null)
+        Device? device = null, ScalarType dtype = ScalarType.Float32, PeakMemory? memory = null)
     {
         module.eval();
-        return new RestorationNetwork(module.forward, scale, channels, name, device, dtype, peakMemoryBytes);
+        return new RestorationNetwork(module.forward, scale, channels, name, device, dtype, memory);
     }
 
     /// <summary>Bytes that are free for tensors on <see cref="Device"/>, see <see cref="AvailableMemory"/>.</summary>

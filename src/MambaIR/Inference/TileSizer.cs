@@ -2,7 +2,7 @@ namespace MambaIR.Inference;
 
 /// <summary>
 /// Chooses the largest square tile whose estimated peak memory fits a byte budget. The estimate comes from the network
-/// (<see cref="RestorationNetwork.PeakMemoryBytes"/>, e.g. <see cref="MambaIRMemory"/>); the budget is a fraction of the
+/// (<see cref="RestorationNetwork.Memory"/>, measured by <see cref="MemoryProbe"/>); the budget is a fraction of the
 /// memory available on its device (<see cref="AvailableMemory"/>).
 /// </summary>
 public static class TileSizer

@@ -6,7 +6,7 @@ namespace MambaIR.Inference;
 /// <list type="bullet">
 /// <item><b>auto</b> (default): the whole image when its estimated peak memory fits the budget (<see cref="TileSizer"/>),
 /// since MambaIR's receptive field is global and tiling can only lose context; otherwise blended tiles of the largest size
-/// that fits. Without a memory estimate, images up to <see cref="TileSizer.FallbackTile"/>² run whole, larger ones in tiles of that size.</item>
+/// that fits. Where memory cannot be measured, images up to <see cref="TileSizer.FallbackTile"/>² run whole, larger ones in tiles of that size.</item>
 /// <item><b>none</b>: always the whole image.</item>
 /// <item><b>N</b>: blended tiles of at most N×N pixels.</item>
 /// <item><b>official</b>: the official MambaIR test tiling (<see cref="OfficialTiling"/>), to reproduce published numbers.</item>
@@ -73,10 +73,10 @@ public sealed class TilingPolicy
         }
         var budget = TileSizer.Budget(network);
         int tile;
-        if (network.PeakMemoryBytes is { } peak && budget is { } b)
+        if (budget is { } b && network.Memory is { } memory)
         {
-            if (TileSizer.Fits(peak, height, width, b)) return new WholeImage();
-            tile = TileSizer.LargestTile(peak, b);
+            if (TileSizer.Fits(memory.Bytes, height, width, b)) return new WholeImage();
+            tile = TileSizer.LargestTile(memory.Bytes, b);
         }
         else
         {
