@@ -62,6 +62,10 @@ public sealed class RestoreCommand : ICliCommand
             Console.Error.WriteLine($"model:   {modelPath} ({loaded.Description.Variant}, ×{network.Scale}, {network.Channels} channel{(network.Channels == 1 ? "" : "s")}, {loaded.Description.Parameters:N0} parameters)");
             Console.Error.WriteLine($"device:  {computeDevice} {scalarType}{(pr.GetValue(ensemble) ? ", ×8 self-ensemble" : "")}; tiling: {policy.Description}");
 
+            if (policy.MeasuresMemory && network.Memory is { } memory)
+                Console.Error.WriteLine($"memory:  ~{memory.FixedBytes / 1e6:F0} MB + {memory.BytesPerPixel / 1e3:F1} kB per input pixel (measured, ×{PeakMemory.SafetyFactor} margin); " +
+                    $"budget {TileSizer.Budget(network) / 1e9:F1} GB ({TileSizer.BudgetFraction:P0} of free)");
+
             var display = pr.GetValue(quiet) ? null : new ProgressDisplay();
             var summary = new BatchRestorer(restorer, naming, pr.GetValue(overwrite))
                 .Run(pr.GetValue(inputs)!, pr.GetValue(recursive), display, cancel);

@@ -54,6 +54,9 @@ public sealed class TilingPolicy
         throw new ArgumentException($"--tile '{tile}' is not recognised; use auto, none or a tile size in pixels (e.g. 256)");
     }
 
+    /// <summary>True for <c>auto</c>, which measures the network's memory use (<see cref="RestorationNetwork.Memory"/>) to decide.</summary>
+    public bool MeasuresMemory => _kind == Kind.Auto;
+
     public string Description => _kind switch
     {
         Kind.Auto => "auto (whole image when it fits in memory, else blended tiles sized to memory)",
