@@ -18,7 +18,8 @@ namespace MambaIR.Imaging;
 /// <para>Writing picks the format from the extension. PNG and TIFF are written with 16 bits when
 /// <see cref="RasterImage.BitDepth"/> is 16; alpha is written to PNG, WebP and BMP (32-bit) and dropped for JPEG
 /// and TIFF (ImageSharp 2.1 has no TIFF alpha writer; 16-bit TIFF is written uncompressed by <see cref="Tiff16Writer"/>). BMP has no grey mode here: grey is written as 24-bit and
-/// reads back as RGB. WebP is written lossless. JPEG is baseline YCbCr 4:2:0 (1-component for grey).</para>
+/// reads back as RGB. WebP is written lossless. JPEG goes through <see cref="JpegCodec"/> (libjpeg-turbo, OpenCV-identical pixels):
+/// baseline YCbCr 4:2:0, 1-component for grey.</para>
 /// </summary>
 public static class ImageFile
 {
@@ -42,6 +43,19 @@ public static class ImageFile
         return Decode(data, path);
     }
 
+    /// <summary>Width and height from the file header, without decoding the pixels. Errors name the file.</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        IImageInfo? info;
+        try { info = Image.Identify(path); }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        { throw new InvalidDataException($"image {path} is unreadable: {e.Message}", e); }
+        return info == null
+            ? throw new InvalidDataException($"image {path}: unrecognised or unsupported format (supported: PNG, JPEG, BMP, TIFF, WebP)")
+            : (info.Width, info.Height);
+    }
+
     /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> is used in error messages.</summary>
     public static RasterImage Decode(byte[] data, string name)
     {
@@ -54,7 +68,7 @@ public static class ImageFile
             return format switch
             {
                 PngFormat => DecodePng(data),
-                JpegFormat => DecodeJpeg(data),
+                JpegFormat => JpegCodec.Decode(data, name),
                 TiffFormat => DecodeTiff(data),
                 BmpFormat or WebpFormat => DecodeRgb8(data),
                 _ => throw new InvalidDataException($"image {name}: format {format.Name} is not supported (supported: PNG, JPEG, BMP, TIFF, WebP)"),
@@ -162,13 +176,6 @@ public static class ImageFile
         }
         using var img = Image.Load<Rgba32>(data);
         return PixelConvert.FromRgba32(img, grey ? 1 : 3, declaredAlpha);
-    }
-
-    static RasterImage DecodeJpeg(byte[] data)
-    {
-        using var img = Image.Load<Rgba32>(data);
-        bool grey = img.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance;
-        return PixelConvert.FromRgba32(img, grey ? 1 : 3, keepAlpha: false);
     }
 
     static RasterImage DecodeTiff(byte[] data)

@@ -156,6 +156,24 @@ public sealed class RasterImage
         return dst;
     }
 
+    /// <summary>The <paramref name="width"/>×<paramref name="height"/> region whose top-left corner is (x, y), as a new image.</summary>
+    public RasterImage Crop(int x, int y, int width, int height)
+    {
+        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > Width || y + height > Height)
+            throw new ArgumentOutOfRangeException(nameof(width), $"crop ({x},{y}) {width}x{height} is outside the {Width}x{Height} image");
+        var px = new float[width * height * Channels];
+        for (int c = 0; c < Channels; c++)
+            for (int r = 0; r < height; r++)
+                Array.Copy(Pixels, (c * Height + y + r) * Width + x, px, (c * height + r) * width, width);
+        float[]? alpha = null;
+        if (Alpha != null)
+        {
+            alpha = new float[width * height];
+            for (int r = 0; r < height; r++) Array.Copy(Alpha, (y + r) * Width + x, alpha, r * width, width);
+        }
+        return new RasterImage(width, height, Channels, px, alpha, BitDepth);
+    }
+
     /// <summary>A deep copy, optionally with another bit depth.</summary>
     public RasterImage Clone(int? bitDepth = null) =>
         new(Width, Height, Channels, (float[])Pixels.Clone(), (float[]?)Alpha?.Clone(), bitDepth ?? BitDepth);
