@@ -44,6 +44,9 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
                           "zip archive has no data.pkl, so it is not a PyTorch checkpoint (entries: "
                           + string.Join(", ", zip.Entries.Take(5).Select(e => e.FullName)) + (zip.Entries.Count > 5 ? ", ..." : "") + ")");
             string prefix = pkl.FullName[..^"data.pkl".Length];
+            if (zip.GetEntry(prefix + "constants.pkl") != null)
+                throw new CheckpointException(path, "this is a TorchScript archive (torch.jit.save), not a state dict; in Python, " +
+                                                    "save the weights with torch.save(model.state_dict(), path) and load that");
             string byteOrder = ReadText(zip, prefix + "byteorder") ?? "little";
             if (byteOrder is not ("little" or "big"))
                 throw new CheckpointException(path, $"unknown byteorder '{byteOrder}'");

@@ -144,6 +144,25 @@ public class CheckpointErrorTests : IDisposable
     }
 
     [Fact]
+    public void TorchScriptArchive()
+    {
+        string path = Temp("scripted.pt");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var name in new[] { "scripted/data.pkl", "scripted/constants.pkl", "scripted/code/__torch__.py", "scripted/version" })
+                using (var w = new StreamWriter(zip.CreateEntry(name).Open())) w.Write("x");
+        LoadFails(path, "TorchScript", "state_dict()");
+    }
+
+    [Fact]
+    public void ZipWithoutDataPkl()
+    {
+        string path = Temp("other.zip.pth");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+            using (var w = new StreamWriter(zip.CreateEntry("readme.txt").Open())) w.Write("x");
+        LoadFails(path, "no data.pkl", "readme.txt");
+    }
+
+    [Fact]
     public void CorruptPickle()
     {
         var c = new CraftedCheckpoint();
