@@ -62,6 +62,8 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
+        if (x.dtype != conv_first.weight!.dtype || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
+            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
         using var scope = NewDisposeScope();
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;

@@ -2,6 +2,7 @@ namespace MambaIR.Models;
 
 /// <summary>What a loaded (or built) MambaIR model is, for display (<c>mambair info</c>) and logs.</summary>
 /// <param name="Variant">Preset name when the architecture is an official one (e.g. <c>classic-x2</c>), else <c>custom</c>.</param>
+/// <param name="Family">The kind of network: classic SR, lightweight SR or same-size restoration.</param>
 /// <param name="Preset">The matching official preset, or null.</param>
 /// <param name="Scale">Output size factor (1 for denoising / CAR).</param>
 /// <param name="Parameters">Number of parameters.</param>
@@ -9,7 +10,7 @@ namespace MambaIR.Models;
 /// <param name="Tasks">What the model is for (the released checkpoints for a preset).</param>
 /// <param name="Notes">Caveats, e.g. a historic layout.</param>
 public sealed record ModelDescription(
-    string Variant, MambaIRPreset? Preset, int Scale, long Parameters, string CabType,
+    string Variant, string Family, MambaIRPreset? Preset, int Scale, long Parameters, string CabType,
     IReadOnlyList<string> Tasks, IReadOnlyList<string> Notes)
 {
     /// <summary>Describes a config with its parameter count.</summary>
@@ -27,7 +28,13 @@ public sealed record ModelDescription(
                 ? $"image restoration at the input size (denoising / JPEG artifact removal), {(config.InChans == 1 ? "grey" : config.InChans == 3 ? "RGB" : $"{config.InChans}-channel")}"
                 : $"super-resolution ×{config.Scale}",
         };
-        return new ModelDescription(preset?.Name ?? "custom", preset, config.Scale, parameters, CabName(config.CabLayout), tasks, notes);
+        string family = config.Upsampler switch
+        {
+            Upsampler.PixelShuffle => $"classic SR ×{config.Scale} (pixelshuffle head)",
+            Upsampler.PixelShuffleDirect => $"lightweight SR ×{config.Scale} (pixelshuffledirect head)",
+            _ => "restoration at the input size (no upsampler; denoising / JPEG CAR)",
+        };
+        return new ModelDescription(preset?.Name ?? "custom", family, preset, config.Scale, parameters, CabName(config.CabLayout), tasks, notes);
     }
 
     /// <summary>The CAB layout in words.</summary>

@@ -29,6 +29,28 @@ public sealed class ModelLoaderTests : IDisposable
     }
 
     [Fact]
+    public void RecognisesAnOfficialPreset()
+    {
+        var preset = MambaIRPresets.Get("light-x2");
+        string path = TinyModels.WritePth(preset.Config, dir);
+        using var loaded = ModelLoader.Load(path);
+        Assert.Equal("light-x2", loaded.Description.Variant);
+        Assert.Same(preset, loaded.Description.Preset);
+        Assert.Equal(preset.Parameters, loaded.Description.Parameters);
+        Assert.Equal(preset.Tasks, loaded.Description.Tasks);
+    }
+
+    [Fact]
+    public void InputOfAnotherDtypeIsAClearError()
+    {
+        using var model = new MambaIRNet(TinyModels.Light());
+        var e = Assert.Throws<ArgumentException>(() => model.forward(rand(1, 3, 4, 4, dtype: ScalarType.Float64)));
+        Assert.Contains("input is Float64", e.Message);
+        e = Assert.Throws<ArgumentException>(() => model.forward(rand(1, 1, 4, 4)));
+        Assert.Contains("(batch, 3, height, width), got (1, 1, 4, 4)", e.Message);
+    }
+
+    [Fact]
     public void CopiesEveryWeightExactly()
     {
         string path = TinyModels.WritePth(TinyModels.Classic(), dir);
