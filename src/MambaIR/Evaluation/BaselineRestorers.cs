@@ -1,5 +1,4 @@
 using MambaIR.Imaging;
-using static TorchSharp.torch;
 
 namespace MambaIR.Evaluation;
 
@@ -19,11 +18,10 @@ public sealed class BicubicRestorer(int scale, int channels = 3) : IRestorer
     public int Channels { get; } = channels;
 
     /// <inheritdoc/>
-    public Tensor Restore(Tensor input)
+    public RasterImage Restore(RasterImage input)
     {
-        var lr = RasterImage.FromTensor(input);
-        var lr8 = RasterImage.FromBytesHwc(lr.ToBytesHwc(), lr.Width, lr.Height, lr.Channels);
-        return MatlabBicubic.Resize(lr8, lr.Height * Scale, lr.Width * Scale).ToTensor();
+        var lr8 = RasterImage.FromBytesHwc(input.ToBytesHwc(), input.Width, input.Height, input.Channels);
+        return MatlabBicubic.Resize(lr8, input.Height * Scale, input.Width * Scale);
     }
 
     /// <inheritdoc/>
@@ -43,7 +41,7 @@ public sealed class IdentityRestorer(int channels = 3) : IRestorer
     public int Channels { get; } = channels;
 
     /// <inheritdoc/>
-    public Tensor Restore(Tensor input) => input.clone();
+    public RasterImage Restore(RasterImage input) => input.Clone();
 
     /// <inheritdoc/>
     public void Dispose() { }

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace MambaIR.Evaluation;
 
 /// <summary>
@@ -20,9 +18,6 @@ public sealed class DenoiseEvaluation(int sigma) : ITestPairSource
     public TestPair Make(EvaluationSample sample, int channels)
     {
         var gt = TestImageReader.Read(sample.GroundTruthPath, channels);
-        using var clean = gt.ToTensor();
-        using var chw = clean.squeeze(0);
-        using var noisy = GaussianNoise.Apply(chw, Sigma);
-        return new TestPair(gt, noisy.unsqueeze(0));
+        return new TestPair(gt, GaussianNoise.Apply(gt, Sigma));
     }
 }

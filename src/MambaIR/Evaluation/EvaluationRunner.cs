@@ -71,14 +71,10 @@ public sealed class EvaluationRunner
 
     ImageResult Evaluate(string setName, EvaluationSample sample)
     {
-        using var pair = _pairs.Make(sample, _restorer.Channels);
+        var pair = _pairs.Make(sample, _restorer.Channels);
         var clock = Stopwatch.StartNew();
-        RasterImage output;
-        using (var restored = _restorer.Restore(pair.Input))
-        {
-            clock.Stop();
-            output = RasterImage.FromTensor(restored);
-        }
+        var output = _restorer.Restore(pair.Input);
+        clock.Stop();
         var gt = pair.GroundTruth;
         if (output.Width != gt.Width || output.Height != gt.Height || output.Channels != gt.Channels)
             throw new InvalidDataException(

@@ -1,5 +1,4 @@
-using TorchSharp;
-using static TorchSharp.torch;
+using MambaIR.Imaging;
 
 namespace MambaIR.Evaluation;
 
@@ -26,17 +25,19 @@ public static class GaussianNoise
     }
 
     /// <summary>
-    /// Returns a noisy copy of a C×H×W float32 image in [0, 1]. The noise is drawn in H×W×C order, as numpy draws it
-    /// for the channel-last image, so the pixels get the same values as in the official pipeline.
+    /// A noisy copy of <paramref name="clean"/> (planar, values in [0, 1]). The noise is drawn in H×W×C order, as numpy
+    /// draws it for the channel-last image, so every sample gets the value it gets in the official pipeline.
     /// </summary>
-    public static Tensor Apply(Tensor chw, double sigma, uint seed = OfficialSeed)
+    public static RasterImage Apply(RasterImage clean, double sigma, uint seed = OfficialSeed)
     {
-        if (chw.dim() != 3) throw new ArgumentException($"expected a C×H×W image, got shape [{string.Join(", ", chw.shape)}]", nameof(chw));
-        using var scope = NewDisposeScope();
-        var hwc = chw.to(ScalarType.Float32, CPU).permute(1, 2, 0).contiguous();
-        var data = hwc.data<float>().ToArray();
-        AddInPlace(data, sigma, seed);
-        var noisy = tensor(data, hwc.shape).permute(2, 0, 1).contiguous().to(chw.device);
-        return noisy.MoveToOuterDisposeScope();
+        int plane = clean.PlaneSize, channels = clean.Channels;
+        var hwc = new float[plane * channels];
+        for (int c = 0; c < channels; c++)
+            for (int i = 0; i < plane; i++) hwc[i * channels + c] = clean.Pixels[c * plane + i];
+        AddInPlace(hwc, sigma, seed);
+        var planar = new float[hwc.Length];
+        for (int c = 0; c < channels; c++)
+            for (int i = 0; i < plane; i++) planar[c * plane + i] = hwc[i * channels + c];
+        return new RasterImage(clean.Width, clean.Height, channels, planar, null, clean.BitDepth);
     }
 }

@@ -1,4 +1,4 @@
-using static TorchSharp.torch;
+using MambaIR.Imaging;
 
 namespace MambaIR.Evaluation;
 
@@ -15,8 +15,8 @@ public interface IRestorer : IDisposable
     int Channels { get; }
 
     /// <summary>
-    /// Restores a (1, C, h, w) float32 CPU image with values in [0, 1] (denoising inputs may lie outside) and returns
-    /// a new (1, C, h·scale, w·scale) float32 CPU tensor owned by the caller (not yet clamped or quantised).
+    /// Restores an image with <see cref="Channels"/> channels (values nominally in [0, 1]; noisy denoising inputs may lie
+    /// outside) and returns the (scale × larger) result, clamped to [0, 1] but not yet quantised.
     /// </summary>
-    Tensor Restore(Tensor input);
+    RasterImage Restore(RasterImage input);
 }

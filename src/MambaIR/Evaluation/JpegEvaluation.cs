@@ -18,6 +18,6 @@ public sealed class JpegEvaluation(int quality) : ITestPairSource
     public TestPair Make(EvaluationSample sample, int channels)
     {
         var gt = TestImageReader.Read(sample.GroundTruthPath, channels);
-        return new TestPair(gt, LibJpegRoundTrip.Apply(gt, Quality).ToTensor());
+        return new TestPair(gt, LibJpegRoundTrip.Apply(gt, Quality));
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MambaIR.Inference;
 using MambaIR.Models;
 using static TorchSharp.torch;
 
@@ -15,10 +16,10 @@ public static class NetworkModels
         try
         {
             var config = loaded.Config;
-            var net = loaded.Model;
             string description = string.Create(CultureInfo.InvariantCulture,
                 $"MambaIR {loaded.Description.Variant} ({config}), {loaded.Description.Parameters:N0} parameters, {path}");
-            var restorer = new NetworkRestorer(x => net.forward(x), config.Scale, config.InChans, procedure, device, description, loaded);
+            var network = MambaIRNetworks.From(loaded, device, ScalarType.Float32);
+            var restorer = new NetworkRestorer(network, procedure, description, loaded);
             return new LoadedRestorer(restorer, PublishedTables(task, config));
         }
         catch

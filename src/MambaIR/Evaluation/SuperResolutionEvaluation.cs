@@ -26,7 +26,7 @@ public sealed class SuperResolutionEvaluation(int scale) : ITestPairSource
                 throw new InvalidDataException($"HR {sample.GroundTruthPath} is {hr.Width}×{hr.Height}, smaller than the scale ×{Scale}");
             var gt = TestImageReader.ModCrop(hr, Scale);
             var lr = MatlabBicubic.Resize(gt, gt.Height / Scale, gt.Width / Scale);
-            return new TestPair(gt, lr.ToTensor());
+            return new TestPair(gt, lr);
         }
         var given = TestImageReader.Read(sample.InputPath, channels);
         int w = given.Width * Scale, h = given.Height * Scale;
@@ -35,6 +35,6 @@ public sealed class SuperResolutionEvaluation(int scale) : ITestPairSource
             throw new InvalidDataException(
                 $"size mismatch: LR {sample.InputPath} is {given.Width}×{given.Height}, so ×{Scale} expects an HR of {w}×{h} " +
                 $"after mod-crop, but HR {sample.GroundTruthPath} is {hr.Width}×{hr.Height} ({mw}×{mh} after mod-crop)");
-        return new TestPair(TestImageReader.CropTopLeft(hr, w, h), given.ToTensor());
+        return new TestPair(TestImageReader.CropTopLeft(hr, w, h), given);
     }
 }

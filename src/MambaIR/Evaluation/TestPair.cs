@@ -1,16 +1,11 @@
 using MambaIR.Imaging;
-using static TorchSharp.torch;
 
 namespace MambaIR.Evaluation;
 
 /// <summary>A ground truth and the low-quality input the restorer sees.</summary>
 /// <param name="GroundTruth">The reference image (8-bit values), cropped to what the output will cover.</param>
-/// <param name="Input">The input as a (1, C, h, w) float32 CPU tensor (owned by the pair).</param>
-public sealed record TestPair(RasterImage GroundTruth, Tensor Input) : IDisposable
-{
-    /// <inheritdoc/>
-    public void Dispose() => Input.Dispose();
-}
+/// <param name="Input">The input; 8-bit values, except noisy denoising inputs, which are unquantised floats.</param>
+public sealed record TestPair(RasterImage GroundTruth, RasterImage Input);
 
 /// <summary>Makes the <see cref="TestPair"/> of one sample for a task: reads, checks and degrades.</summary>
 public interface ITestPairSource

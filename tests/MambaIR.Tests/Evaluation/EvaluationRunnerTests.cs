@@ -1,5 +1,6 @@
 using MambaIR.Evaluation;
 using MambaIR.Imaging;
+using MambaIR.Inference;
 using static TorchSharp.torch;
 
 namespace MambaIR.Tests.Evaluation;
@@ -126,7 +127,7 @@ public class EvaluationRunnerTests
             double Run(TestProcedure p, int expectedCalls, string? save = null)
             {
                 _calls = 0;
-                using var net = new NetworkRestorer(NearestX2, 2, 3, p, CPU, "nearest ×2 stand-in");
+                using var net = new NetworkRestorer(new RestorationNetwork(NearestX2, 2, 3, "nearest"), p, "nearest ×2 stand-in");
                 var r = new EvaluationRunner(net, Options(RestorationTask.SuperResolution, 2, "stand-in", p, save)).Run([new DatasetSpec(root, Name: "T")]);
                 Assert.Equal(expectedCalls, _calls);
                 Assert.Contains(p.ToString(), r.ModelDescription);
