@@ -73,7 +73,7 @@ public sealed class EvalCommand : ICliCommand
 
             Console.WriteLine();
             Console.Write(EvaluationReport.ToConsole(result));
-            if (pr.GetValue(markdown) is string md) { File.WriteAllText(md, EvaluationReport.ToMarkdown(result)); Console.Error.WriteLine($"wrote {md}"); }
+            if (pr.GetValue(markdown) is string md) { EvaluationReport.WriteMarkdown(result, md); Console.Error.WriteLine($"wrote {md}"); }
             if (pr.GetValue(csv) is string c) { EvaluationCsv.Write(result, c); Console.Error.WriteLine($"wrote {c}"); }
             if (pr.GetValue(json) is string j) { EvaluationJson.Write(result, j); Console.Error.WriteLine($"wrote {j}"); }
             return result.ImageCount > 0 ? 0 : 1;

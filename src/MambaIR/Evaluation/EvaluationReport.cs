@@ -14,6 +14,9 @@ public static class EvaluationReport
     /// <summary>The report as Markdown (a pipe table plus notes).</summary>
     public static string ToMarkdown(EvaluationResult result) => Render(result, markdown: true);
 
+    /// <summary>Writes <see cref="ToMarkdown"/> to <paramref name="path"/> (UTF-8), creating the folder.</summary>
+    public static void WriteMarkdown(EvaluationResult result, string path) => EvaluationJson.WriteText(path, ToMarkdown(result));
+
     /// <summary>The report as aligned plain text for a terminal.</summary>
     public static string ToConsole(EvaluationResult result) => Render(result, markdown: false);
 

@@ -61,7 +61,9 @@ public sealed class EvaluationRunner
             try { result = Evaluate(set.Name, sample); }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
             {
-                skip = new SkippedImage(sample.Name, e.Message);
+                bool named = e.Message.Contains(sample.GroundTruthPath, StringComparison.Ordinal)
+                             || (sample.InputPath != null && e.Message.Contains(sample.InputPath, StringComparison.Ordinal));
+                skip = new SkippedImage(sample.Name, named ? e.Message : $"{sample.GroundTruthPath}: {e.Message}");
             }
             if (result != null) images.Add(result); else skipped.Add(skip!);
             progress?.Report(new EvaluationProgress(set.Name, ++done, count, result, skip));
