@@ -9,7 +9,7 @@ namespace MambaIR.Evaluation;
 /// <c>ROOT/LRBI/x{s}</c> or <c>ROOT/LR/X{s}</c> (either case of x);</item>
 /// <item>SelfExSR-style folders: <c>ROOT/x{s}</c> (or ROOT itself) holding <c>NAME_HR.png</c> beside <c>NAME_LR.png</c>;</item>
 /// <item>explicit <c>HR_DIR,LR_DIR</c>;</item>
-/// <item>a ground-truth folder only (<c>ROOT/HR/x{s}</c>, <c>ROOT/HR</c> or ROOT): the LR is then made from the
+/// <item>a ground-truth folder only (<c>ROOT/HR/x{s}</c>, <c>ROOT/HR</c>, <c>ROOT/x{s}</c> or ROOT): the LR is then made from the
 /// mod-cropped HR with MATLAB bicubic.</item>
 /// </list>
 /// LR names follow BasicSR's <c>filename_tmpl</c>: <c>tmpl.format(hr_basename) + hr_extension</c>. Unless a template is
@@ -70,7 +70,7 @@ public static class DatasetDiscovery
             if (Directory.Exists(dir) && ListImages(dir).Any(f => HasToken(f, "HR")) && ListImages(dir).Any(f => HasToken(f, "LR")))
                 return Pair(name, dir, dir, scale, filenameTemplate);
 
-        string? gtDir = FirstWithImages(hrDir ?? root, root);
+        string? gtDir = FirstWithImages(hrDir ?? root, Path.Combine(root, $"x{scale}"), Path.Combine(root, $"X{scale}"), root);
         if (gtDir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageExtensions)}) in {root} or {Path.Combine(root, "HR")}");
         var gtOnly = ListImages(gtDir).Select(f => new EvaluationSample(Path.GetFileNameWithoutExtension(f), f, null)).ToList();
         return new EvaluationDataset(name, gtDir, $"HR only; LR = MATLAB bicubic ×1/{scale} of the mod-cropped HR", gtOnly, []);

@@ -25,6 +25,16 @@ public class DatasetDiscoveryTests
     }
 
     [Fact]
+    public void HrFolderOnly_UsesTheScaleSubfolder()
+    {
+        var set = DatasetDiscovery.Discover(new DatasetSpec(Path.Combine(TestPaths.Benchmarks, "Set5", "HR")), RestorationTask.SuperResolution, 4);
+        Assert.Equal("Set5", set.Name);
+        Assert.Equal(5, set.Samples.Count);
+        Assert.All(set.Samples, s => Assert.Null(s.InputPath));
+        Assert.Contains("MATLAB bicubic", set.Layout);
+    }
+
+    [Fact]
     public void SharedSet14Layout_PairsHrAndLrInOneFolder()
     {
         var set = DatasetDiscovery.Discover(new DatasetSpec(Path.Combine(TestPaths.Benchmarks, "Set14")), RestorationTask.SuperResolution, 4);
