@@ -1,0 +1,98 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MambaIR.Inference;
+
+/// <summary>
+/// A network's peak memory as a + b·pixels, with a safety margin. Measured, not modelled: what a forward pass keeps alive
+/// depends on the network code and on the selective-scan backend (the reference scan materialises (B, D, L, N) tensors,
+/// a fused kernel does not), so the probe runs the network on two small inputs and fits the line.
+/// </summary>
+public sealed record PeakMemory(double FixedBytes, double BytesPerPixel)
+{
+    /// <summary>Estimates are multiplied by this, for allocator fragmentation and measurement noise.</summary>
+    public const double SafetyFactor = 1.3;
+
+    /// <summary>Estimated peak bytes of one call on an h×w input.</summary>
+    public long Bytes(long height, long width) => (long)(SafetyFactor * (FixedBytes + BytesPerPixel * height * width));
+}
+
+/// <summary>
+/// Measures <see cref="PeakMemory"/> by running the network on <see cref="SmallSide"/>² and <see cref="LargeSide"/>² inputs.
+/// CPU (Linux): the rise of the process's peak resident set (VmHWM, reset through /proc/self/clear_refs); glibc is told to
+/// serve large blocks with mmap so freed tensors leave the resident set. CUDA: the fall in the driver's free memory, which
+/// libtorch's caching allocator keeps at its high-water mark. Returns null where neither is available.
+/// </summary>
+public static class MemoryProbe
+{
+    public const int SmallSide = 16, LargeSide = 24;
+
+    /// <summary>Measures <paramref name="network"/>, or returns null when this platform cannot measure it.</summary>
+    public static PeakMemory? Measure(RestorationNetwork network)
+    {
+        Func<Action, long?>? meter = network.Device.type switch
+        {
+            DeviceType.CPU when OperatingSystem.IsLinux() => CpuPeak,
+            DeviceType.CUDA => action => CudaPeak(action, network.Device.index < 0 ? 0 : network.Device.index),
+            _ => null,
+        };
+        if (meter is null) return null;
+        long? Run(int side) => meter(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var x = rand(new long[] { 1, network.Channels, side, side }, dtype: network.DType, device: network.Device);
+            network.Forward(x);
+            if (network.Device.type == DeviceType.CUDA) cuda.synchronize();
+        });
+        Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
+        if (Run(SmallSide) is not { } small || Run(LargeSide) is not { } large) return null;
+        double perPixel = Math.Max(0, (double)(large - small) / (LargeSide * LargeSide - SmallSide * SmallSide));
+        double fixedBytes = Math.Max(0, small - perPixel * SmallSide * SmallSide);
+        return new PeakMemory(fixedBytes, perPixel);
+    }
+
+    static bool _mmapConfigured;
+
+    static long? CpuPeak(Action action)
+    {
+        try
+        {
+            if (!_mmapConfigured)
+            {
+                // M_MMAP_THRESHOLD = 64 KiB also fixes the threshold (glibc otherwise raises it after frees, keeping big blocks on the heap).
+                _mmapConfigured = true;
+                try { Glibc.mallopt(-3, 64 * 1024); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+            }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            long before = Status("VmRSS:");
+            action();
+            long peak = Status("VmHWM:");
+            return before < 0 || peak < 0 ? null : Math.Max(0, peak - before);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    static long Status(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim()) * 1024;
+        return -1;
+    }
+
+    static long? CudaPeak(Action action, int ordinal)
+    {
+        if (AvailableMemory.Cuda(ordinal) is not { } before) return null;
+        action();
+        return AvailableMemory.Cuda(ordinal) is { } after ? Math.Max(0, before - after) : null;
+    }
+
+    static class Glibc
+    {
+        [DllImport("libc.so.6")] public static extern int mallopt(int param, int value);
+    }
+}
