@@ -10,7 +10,10 @@ namespace MambaIR.Checkpoints;
 public static class Checkpoint
 {
     /// <summary>
-    /// Loads the tensors of a checkpoint, in file order, keeping their dtypes (float16 stays float16).
+    /// Loads the tensors of a checkpoint, in file order, keeping their dtypes (float16 stays float16). Views with any
+    /// strides and offsets are read with as_strided semantics and returned contiguous; tensors never share memory.
+    /// Other content (optimizer state, epoch, argparse/numpy objects) is skipped without being read; a whole pickled
+    /// <c>nn.Module</c> (<c>torch.save(model)</c>) loads as its <c>state_dict()</c>.
     /// </summary>
     /// <param name="path">A PyTorch or safetensors file.</param>
     /// <param name="paramKey"><c>"auto"</c>: BasicSR's <c>params_ema</c> if present, else <c>params</c>; also unwraps

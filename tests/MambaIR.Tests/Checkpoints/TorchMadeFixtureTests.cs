@@ -6,8 +6,8 @@ namespace MambaIR.Tests.Checkpoints;
 /// <summary>
 /// Small checkpoints written by real PyTorch 2.11 (Fixtures/make_torch_fixtures.py): the zip format at pickle
 /// protocols 2 and 4, the legacy format, non-contiguous and storage-sharing views, every dtype, a BasicSR training
-/// checkpoint with optimizer state and numpy/argparse objects, DataParallel keys, CRC-less zips, and files that must
-/// be refused. Fixtures/expected.safetensors (written by the safetensors library) holds what each must load as.
+/// checkpoint with optimizer state and numpy/argparse objects, DataParallel keys, CRC-less zips, a whole pickled
+/// model, and files that must be refused. Fixtures/expected.safetensors (written by the safetensors library) holds what each must load as.
 /// </summary>
 [Collection("torch")]
 public class TorchMadeFixtureTests
@@ -70,6 +70,16 @@ public class TorchMadeFixtureTests
         using var sd = Checkpoint.Load(F("dataparallel.pth.tar"));
         Assert.Equal("state_dict", sd.ParamKey);
         MatchesExpected("dataparallel.pth.tar", sd);
+    }
+
+    [Fact]
+    public void WholePickledModelLoadsAsItsStateDict()
+    {
+        // torch.save(model) of the trained nn.Sequential(Conv2d, BatchNorm2d, Linear) that nocrc.pth holds as a state dict.
+        using var sd = Checkpoint.Load(F("whole_model.pth"));
+        Assert.Null(sd.ParamKey);
+        Assert.Equal(new[] { "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked", "2.weight", "2.bias" }, sd.Keys);
+        MatchesExpected("whole_model.pth", sd, "nocrc.pth");
     }
 
     [Fact]
