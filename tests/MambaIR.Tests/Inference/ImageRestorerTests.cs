@@ -125,6 +125,16 @@ public class ImageRestorerTests
     }
 
     [Fact]
+    public void Out_of_memory_in_the_network_suggests_a_smaller_tile()
+    {
+        var restorer = new ImageRestorer(new RestorationNetwork(
+            _ => throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB"), 1, 3),
+            TilingPolicy.Fixed(256));
+        var e = Assert.Throws<OutOfMemoryException>(() => restorer.Restore(Gradient(300, 200, 3)));
+        Assert.Contains("--tile 128", e.Message);
+    }
+
+    [Fact]
     public void Ycbcr_round_trip_is_exact_to_float_precision()
     {
         using var rgb = StandInNetworks.RandomImage(1, 3, 7, 5, ScalarType.Float64);
