@@ -16,10 +16,11 @@ namespace MambaIR.Imaging;
 /// channel, expands palettes to RGB and returns alpha separately: alpha is kept when the file declares an alpha
 /// channel (PNG grey+alpha / RGBA) or when any pixel is not fully opaque (palette tRNS, BMP, TIFF, WebP).</para>
 /// <para>Writing picks the format from the extension. PNG and TIFF are written with 16 bits when
-/// <see cref="RasterImage.BitDepth"/> is 16; alpha is written to PNG, WebP and BMP (32-bit) and dropped for JPEG
-/// and TIFF (ImageSharp 2.1 has no TIFF alpha writer; 16-bit TIFF is written uncompressed by <see cref="Tiff16Writer"/>). BMP has no grey mode here: grey is written as 24-bit and
-/// reads back as RGB. WebP is written lossless. JPEG goes through <see cref="JpegCodec"/> (libjpeg-turbo, OpenCV-identical pixels):
-/// baseline YCbCr 4:2:0, 1-component for grey.</para>
+/// <see cref="RasterImage.BitDepth"/> is 16 (16-bit TIFF uncompressed, by <see cref="Tiff16Writer"/>); alpha is
+/// written to PNG, WebP and BMP (32-bit) and dropped for JPEG and TIFF (ImageSharp 2.1 has no TIFF alpha writer).
+/// BMP has no grey mode here: grey is written as 24-bit and reads back as RGB. WebP is written lossless. JPEG is read
+/// and written by <see cref="JpegCodec"/> (libjpeg-turbo, pixel-identical to OpenCV): baseline YCbCr 4:2:0,
+/// 1-component for grey.</para>
 /// </summary>
 public static class ImageFile
 {

@@ -3,6 +3,15 @@ using static TorchSharp.torch;
 
 namespace MambaIR.Imaging;
 
+/// <summary>Which OpenCV RGB→grey conversion <see cref="RasterImage.ToGreyOpenCv"/> reproduces.</summary>
+public enum OpenCvGrey
+{
+    /// <summary><c>cv2.cvtColor(img, COLOR_RGB2GRAY)</c> on uint8.</summary>
+    CvtColor,
+    /// <summary><c>cv2.imread(path, IMREAD_GRAYSCALE)</c> of a colour PNG (libpng's conversion).</summary>
+    PngImread,
+}
+
 /// <summary>
 /// A planar float image: <see cref="Channels"/> colour planes (1 = grey, 3 = RGB) stored as [c, y, x] in [0, 1],
 /// plus an optional separate alpha plane. <see cref="BitDepth"/> records the source depth (8 or 16) and is the depth
@@ -108,7 +117,8 @@ public sealed class RasterImage
     /// RGB→grey is ITU-R BT.601 luma on full-range values, <c>0.299 R + 0.587 G + 0.114 B</c> (the weights of
     /// <c>cv2.cvtColor(RGB2GRAY)</c> and PIL <c>convert('L')</c>, computed in float without rounding). This is not
     /// BasicSR's metric Y channel (<see cref="MambaIR.Metrics.YCbCr"/>), which has studio range and a +16 offset.
-    /// Alpha and bit depth are carried over. Returns this instance when nothing changes.
+    /// Alpha and bit depth are carried over. Returns this instance when nothing changes. For OpenCV's exact uint8
+    /// conversions use <see cref="ToGreyOpenCv"/>.
     /// </summary>
     public RasterImage ToChannels(int channels)
     {
@@ -128,6 +138,25 @@ public sealed class RasterImage
             return new RasterImage(Width, Height, 1, px, Alpha, BitDepth);
         }
         throw new ArgumentException($"channels must be 1 or 3, got {channels}");
+    }
+
+    /// <summary>
+    /// RGB→grey bit-exactly as OpenCV does it on 8-bit data (samples first quantised as <see cref="ToBytesHwc"/>):
+    /// <see cref="OpenCvGrey.CvtColor"/> = <c>cv2.cvtColor(RGB2GRAY)</c>, <c>(9798 R + 19235 G + 3735 B + 16384) &gt;&gt; 15</c>;
+    /// <see cref="OpenCvGrey.PngImread"/> = <c>cv2.imread/imdecode(IMREAD_GRAYSCALE)</c> of a colour PNG, which libpng
+    /// converts with <c>(9797 R + 19234 G + 3737 B) &gt;&gt; 15</c>, truncating (BasicSR's <c>flag='grayscale'</c> reads,
+    /// e.g. grey JPEG-CAR ground truth; PNGs without gamma chunks). Returns an 8-bit grey image; grey input is returned as is.
+    /// </summary>
+    public RasterImage ToGreyOpenCv(OpenCvGrey mode = OpenCvGrey.CvtColor)
+    {
+        if (Channels == 1) return this;
+        var hwc = ToBytesHwc();
+        int plane = PlaneSize;
+        var px = new float[plane];
+        (int r, int g, int b, int round) = mode == OpenCvGrey.CvtColor ? (9798, 19235, 3735, 16384) : (9797, 19234, 3737, 0);
+        for (int i = 0; i < plane; i++)
+            px[i] = ((r * hwc[3 * i] + g * hwc[3 * i + 1] + b * hwc[3 * i + 2] + round) >> 15) / 255f;
+        return new RasterImage(Width, Height, 1, px, Alpha, 8);
     }
 
     /// <summary>

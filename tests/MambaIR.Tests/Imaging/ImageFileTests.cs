@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp;
 using MambaIR.Imaging;
 using static TorchSharp.torch;
 
@@ -88,6 +89,30 @@ public class ImageFileTests : IDisposable
         Assert.InRange(err.Average(), 0, 1.0);
         Assert.InRange(maxErr, 0, 5);
         Assert.NotEqual(0, maxErr); // it really went through a lossy codec
+    }
+
+    [Fact]
+    public void PalettePngBecomesRgbAndLowBitGreyBecomes8Bit()
+    {
+        // 4-colour palette image, one colour translucent
+        var colours = new[] { new SixLabors.ImageSharp.PixelFormats.Rgba32(255, 0, 0, 255), new(0, 255, 0, 255), new(0, 0, 255, 255), new(10, 20, 30, 128) };
+        var px = Enumerable.Range(0, 8 * 5).Select(i => colours[i % 4]).ToArray();
+        string pal = Path.Combine(_dir, "pal.png");
+        using (var im = SixLabors.ImageSharp.Image.LoadPixelData(px, 8, 5))
+            im.Save(pal, new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Palette });
+        var back = ImageFile.Read(pal);
+        Assert.Equal((3, 8), (back.Channels, back.BitDepth));
+        Assert.NotNull(back.Alpha);
+        Assert.Equal(new byte[] { 255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30 }, back.ToBytesHwc()[..12]);
+        Assert.Equal(128, RasterImage.Quantize8(back.Alpha![3]));
+
+        string bw = Path.Combine(_dir, "bw.png");
+        var grey = Enumerable.Range(0, 16 * 4).Select(i => new SixLabors.ImageSharp.PixelFormats.L8((byte)(i % 3 == 0 ? 255 : 0))).ToArray();
+        using (var im = SixLabors.ImageSharp.Image.LoadPixelData(grey, 16, 4))
+            im.Save(bw, new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale, BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit1 });
+        var g = ImageFile.Read(bw);
+        Assert.Equal((1, 8), (g.Channels, g.BitDepth));
+        Assert.Equal(grey.Select(v => v.PackedValue / 255f), g.Pixels);
     }
 
     [Fact]

@@ -114,6 +114,15 @@ public class JpegCodecTests
         Assert.Equal(expected.Pixels, JpegCodec.RoundTrip(src, q).Pixels);
     }
 
+    [Fact, Trait("Category", "Parity")]
+    public void GreyConversionMatchesOpenCvImreadGrayscale()
+    {
+        var rgb = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set5/HR/x4/butterfly_HR_x4.png")).Crop(0, 0, 96, 96);
+        Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvgrey.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels);
+        Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvtcolor.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+    }
+
     [Fact]
     public void TruncatedJpegIsAnError()
     {

@@ -103,6 +103,13 @@ public class MatlabBicubicTests
         Assert.NotNull(up.Alpha);
         var odd = MatlabBicubic.Resize(img, 5, 20);
         Assert.Equal((20, 5), (odd.Width, odd.Height));
+        // 16-bit images take MATLAB's uint16 path: results on the 16-bit grid, within one 8-bit level of the 8-bit path
+        var wide = new RasterImage(img.Width, img.Height, 3, img.Pixels, null, 16);
+        var w16 = MatlabBicubic.Resize(wide, 0.5);
+        Assert.Equal(16, w16.BitDepth);
+        Assert.All(w16.Pixels, v => Assert.Equal(Math.Round(v * 65535.0), v * 65535.0, 2));
+        var w8 = MatlabBicubic.Resize(new RasterImage(img.Width, img.Height, 3, img.Pixels), 0.5);
+        Assert.All(w16.Pixels.Zip(w8.Pixels), p => Assert.InRange(Math.Abs(p.First - p.Second) * 255, 0, 1.0));
         // constant image stays constant (weights are normalised)
         var flat = new RasterImage(9, 9, 1, Enumerable.Repeat(77 / 255f, 81).ToArray());
         Assert.All(MatlabBicubic.Resize(flat, 1.0 / 3).ToBytesHwc(), v => Assert.Equal(77, v));

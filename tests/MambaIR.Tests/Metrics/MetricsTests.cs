@@ -54,6 +54,27 @@ public class MetricsTests(ITestOutputHelper output)
         Assert.True(Math.Abs(ss / 5 - meanSsim) <= 1e-5, $"x{scale} mean SSIM {ss / 5:F6} vs {meanSsim:F6}");
     }
 
+    /// <summary>basicsr-textzoom.md §1.5: LRBI upsampled with the MATLAB bicubic (uint8 path), crop s, Y channel.</summary>
+    [Theory, Trait("Category", "Parity")]
+    [InlineData(2, 33.6741, 0.9303)]
+    [InlineData(3, 30.4047, 0.8689)]
+    [InlineData(4, 28.4302, 0.8111)]
+    public void BicubicBaselineOnSet5(int scale, double psnrRef, double ssimRef)
+    {
+        double sp = 0, ss = 0;
+        foreach (var name in new[] { "baby", "bird", "butterfly", "head", "woman" })
+        {
+            var lr = ImageFile.Read(Path.Combine(Set5, "LRBI", $"x{scale}", $"{name}_LRBI_x{scale}.png"));
+            var hr = ImageFile.Read(Path.Combine(Set5, "HR", $"x{scale}", $"{name}_HR_x{scale}.png"));
+            var up = MatlabBicubic.Resize(lr, scale);
+            sp += Psnr.Calculate(up, hr, scale, true);
+            ss += Ssim.Calculate(up, hr, scale, true);
+        }
+        output.WriteLine($"x{scale} bicubic: PSNR {sp / 5:F4} SSIM {ss / 5:F4}");
+        Assert.Equal(psnrRef, sp / 5, 4);
+        Assert.Equal(ssimRef, ss / 5, 4);
+    }
+
     [Fact]
     public void PsnrBasics()
     {
