@@ -10,13 +10,17 @@ namespace MambaIR.Checkpoints;
 public static class Checkpoint
 {
     /// <summary>
-    /// Loads the tensors of a checkpoint, in file order, keeping their dtypes (float16 stays float16).
+    /// Loads the tensors of a checkpoint, in file order, keeping their dtypes (float16 stays float16). Views with any
+    /// strides and offsets are read with as_strided semantics and returned contiguous; tensors never share memory.
+    /// Other content (optimizer state, epoch, argparse/numpy objects) is skipped without being read; a whole pickled
+    /// <c>nn.Module</c> (<c>torch.save(model)</c>) loads as its <c>state_dict()</c>.
     /// </summary>
     /// <param name="path">A PyTorch or safetensors file.</param>
     /// <param name="paramKey"><c>"auto"</c>: BasicSR's <c>params_ema</c> if present, else <c>params</c>; also unwraps
-    /// <c>state_dict</c>, <c>model</c>, <c>net_g</c>; a flat dict of tensors is used as is. Any other value names the
-    /// top-level key holding the tensors (e.g. <c>"params"</c>); a missing key is an error that lists the keys present.
-    /// Ignored for safetensors files, which are flat.</param>
+    /// <c>state_dict</c>, <c>model</c>, <c>net_g</c> (or takes the only dict of tensors under another name); a flat
+    /// dict of tensors is used as is. Any other value names the top-level key holding the tensors (e.g.
+    /// <c>"params"</c>); a missing key is an error that lists the keys present. Ignored for safetensors files, which
+    /// are flat. <see cref="StateDict.ParamKey"/> tells which key was used.</param>
     /// <param name="stripModulePrefix">Remove a leading <c>module.</c> (left by DataParallel) from every key.</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="CheckpointException">Not a checkpoint, corrupt, unsupported content or missing key; the message names the file.</exception>

@@ -82,7 +82,7 @@ internal sealed class LegacyTorchReader : IStorageSource, IDisposable
                 throw new CheckpointException(_path, $"file ends before storage '{key}' (truncated file?)");
             long numel = _bigEndian ? BinaryPrimitives.ReadInt64BigEndian(count) : BinaryPrimitives.ReadInt64LittleEndian(count);
             int size = r.DType is { } dt ? TensorDTypes.ElementSize(dt) : 1;
-            if (numel < 0 || position + 8 + numel * size > _file.Length)
+            if (numel < 0 || numel > (_file.Length - position - 8) / size)
                 throw new CheckpointException(_path, $"storage '{key}' claims {numel} elements, more than the file holds (truncated file?)");
             _stored[key] = new StoredStorage(position + 8, numel, r.DType, r.TypeName);
             position += 8 + numel * size;

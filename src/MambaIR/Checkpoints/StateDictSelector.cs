@@ -5,7 +5,8 @@ namespace MambaIR.Checkpoints;
 /// <summary>
 /// Finds the dict of tensors inside an unpickled checkpoint. With <c>"auto"</c> it follows BasicSR's convention
 /// (<c>params_ema</c>, else <c>params</c>) and the common training wrappers (<c>state_dict</c>, <c>model</c>,
-/// <c>net_g</c>, ...); a flat dict of tensors is used as is. An explicit key must exist at the top level.
+/// <c>net_g</c>, ...), else the only dict of tensors there is; a flat dict of tensors is used as is. An explicit key
+/// must exist at the top level. A whole pickled <c>nn.Module</c> (<c>torch.save(model)</c>) counts as its state dict.
 /// </summary>
 internal static class StateDictSelector
 {
@@ -18,6 +19,8 @@ internal static class StateDictSelector
     public static (PickleDict Dict, string? Key) Select(string path, object? root, string paramKey)
     {
         var top = AsDict(path, root);
+        if (top.Count == 0 && root is PickleObject module && PickledModule.IsModule(module))
+            throw new CheckpointException(path, $"no tensors found: the checkpoint is a pickled {module.Type.FullName} with no parameters or buffers");
         if (paramKey == Auto)
         {
             var d = top;
@@ -25,10 +28,19 @@ internal static class StateDictSelector
             for (int depth = 0; depth < 4; depth++)
             {
                 if (HasTensors(d)) return (d, key);
-                string? next = WrapperKeys.FirstOrDefault(k => d.TryGet(k, out var v) && v is PickleDict inner && (HasTensors(inner) || inner.Count > 0));
+                string? next = WrapperKeys.FirstOrDefault(k => d.TryGet(k, out var v) && AsTensorContainer(v) is { Count: > 0 });
+                if (next is null)
+                {
+                    // No known wrapper: take the one dict of tensors if there is exactly one (e.g. {'generator': ..., 'epoch': 5}).
+                    var candidates = d.Items.Where(kv => kv.Key is string && AsTensorContainer(kv.Value) is { } inner && HasTensors(inner))
+                                            .Select(kv => (string)kv.Key!).ToList();
+                    if (candidates.Count > 1)
+                        throw new CheckpointException(path, $"several dicts of tensors ({string.Join(", ", candidates.Select(c => $"'{c}'"))}); pass the param key of the weights to load");
+                    next = candidates.SingleOrDefault();
+                }
                 if (next is null) break;
                 d.TryGet(next, out var nv);
-                d = (PickleDict)nv!;
+                d = AsTensorContainer(nv)!;
                 key = key is null ? next : key + "." + next;
             }
             throw new CheckpointException(path, "no tensors found: " + (top.Count == 0
@@ -42,19 +54,24 @@ internal static class StateDictSelector
             string? hint = HasTensors(top) ? $"The file is a flat state dict of {top.Count} entries; load it with param key '{Auto}'" : null;
             throw new CheckpointKeyNotFoundException(path, paramKey, hint is null ? keys : keys.Take(5).ToList(), hint);
         }
-        if (value is not PickleDict dict || !HasTensors(dict))
+        if (AsTensorContainer(value) is not { } dict || !HasTensors(dict))
             throw new CheckpointException(path, $"key '{paramKey}' holds {PickleFormat.Describe(value)}, not a dict of tensors");
         return (dict, paramKey);
     }
 
-    static PickleDict AsDict(string path, object? root) => root switch
+    static PickleDict AsDict(string path, object? root)
+    {
+        if (AsTensorContainer(root) is { } d) return d;
+        throw new CheckpointException(path, $"the checkpoint holds a {PickleFormat.TypeName(root)}, not a dict of tensors");
+    }
+
+    /// <summary>A dict as is, a whole pickled nn.Module as its state dict, anything else null.</summary>
+    static PickleDict? AsTensorContainer(object? v) => v switch
     {
         PickleDict d => d,
-        PickleObject o when o.Type.Module.StartsWith("torch.nn", StringComparison.Ordinal) || o.State is PickleDict { } s && s.TryGet("_parameters", out _) =>
-            throw new CheckpointException(path, $"the checkpoint is a whole pickled model ({o.Type.FullName}), not a state dict; " +
-                                                "re-save it in Python with torch.save(model.state_dict(), path)"),
+        PickleObject o when PickledModule.IsModule(o) => PickledModule.StateDict(o),
         PickleObject { DictItems: { } items } => items,
-        _ => throw new CheckpointException(path, $"the checkpoint holds a {PickleFormat.TypeName(root)}, not a dict of tensors"),
+        _ => null,
     };
 
     static bool HasTensors(PickleDict d) => d.Items.Any(kv => kv.Value is TensorRecord or UnsupportedTensor);

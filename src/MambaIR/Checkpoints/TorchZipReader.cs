@@ -88,9 +88,13 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
         var entry = _zip.GetEntry(record)
             ?? throw new CheckpointException(_path, $"storage record '{record}' for tensor '{tensorName}' is missing from the archive");
         var dtype = storage.DType ?? throw new CheckpointException(_path, $"tensor '{tensorName}': unsupported storage type {storage.TypeName}");
-        long expected = storage.NumElements * TensorDTypes.ElementSize(dtype);
-        if (entry.Length < expected)
-            throw new CheckpointException(_path, $"storage record '{record}' holds {entry.Length} bytes but tensor '{tensorName}' needs {expected} ({storage.NumElements} x {dtype})");
+        int size = TensorDTypes.ElementSize(dtype);
+        if (storage.NumElements < 0)
+            throw new CheckpointException(_path, $"tensor '{tensorName}': storage '{storage.Key}' has a negative size");
+        if (storage.NumElements > entry.Length / size) // division: a corrupt size must not overflow the check
+            throw new CheckpointException(_path, $"storage record '{record}' holds {entry.Length} bytes but tensor '{tensorName}' needs " +
+                                                 $"{storage.NumElements * (decimal)size} ({storage.NumElements} x {dtype})");
+        long expected = storage.NumElements * size;
         try
         {
             using var s = entry.Open();

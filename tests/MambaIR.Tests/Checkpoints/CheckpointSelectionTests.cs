@@ -63,6 +63,18 @@ public class CheckpointSelectionTests : IDisposable
     }
 
     [Fact]
+    public void AutoTakesTheOnlyDictOfTensorsAndRefusesToGuessBetweenSeveral()
+    {
+        using (var sd = Checkpoint.Load(Wrapped("gen.pth", ("generator", 2f))))
+            Assert.Equal("generator", sd.ParamKey);
+        string two = Wrapped("gan.pth", ("generator", 2f), ("discriminator", 3f));
+        var e = Assert.ThrowsAny<CheckpointException>(() => Checkpoint.Load(two));
+        Assert.Contains("'generator', 'discriminator'", e.Message);
+        using var d = Checkpoint.Load(two, "discriminator");
+        Assert.Equal(4f, d["conv.bias"][0].item<float>());
+    }
+
+    [Fact]
     public void MissingExplicitKeyListsTheAvailableKeys()
     {
         string path = Wrapped("p.pth", ("params", 1f));

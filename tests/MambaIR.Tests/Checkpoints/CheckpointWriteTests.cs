@@ -112,6 +112,21 @@ public class CheckpointWriteTests : IDisposable
     }
 
     [Fact]
+    public void LargeStateDictsAreBatchedLikeCPython()
+    {
+        // CPython's pickler writes dict items in batches of 1000 (MARK ... SETITEMS), a lone last item with SETITEM.
+        using var sd = new StateDict();
+        for (int i = 0; i < 2001; i++) sd.Add($"layers.{i}.weight", full(new long[] { 2 }, (float)i));
+        string pth = Temp("big.pth");
+        Checkpoint.SavePth(sd, pth, wrapKey: null);
+        var tokens = PickleTokens.Tokens(ReadPickle(pth));
+        Assert.Equal(2, tokens.Count(t => t == "u"));
+        Assert.Equal(1, tokens.Count(t => t == "s"));
+        using var back = Checkpoint.Load(pth);
+        CheckpointAssert.BitIdentical(sd, back);
+    }
+
+    [Fact]
     public void Zip64RecordsAreReadable()
     {
         using var sd = CheckpointAssert.AllDTypes();
