@@ -25,34 +25,37 @@ public sealed class InfoCommand : ICliCommand
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
             using var loaded = ModelLoader.Load(pr.GetValue(model)!, new ModelLoadOptions { ParamKey = pr.GetValue(paramKey)! });
-            Print(loaded);
+            Console.Write(Describe(loaded));
             return 0;
         });
         return cmd;
     }
 
-    static void Print(LoadedModel m)
+    /// <summary>The report printed by <c>mambair info</c>, one "name: value" line per property.</summary>
+    public static string Describe(LoadedModel m)
     {
+        var w = new StringWriter { NewLine = "\n" };
         var c = m.Config;
         var d = m.Description;
         static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
-        Console.WriteLine($"file:            {m.Source}");
-        Console.WriteLine($"variant:         MambaIR v1, {d.Family}");
-        Console.WriteLine($"preset match:    {(d.Preset is { } p ? $"{p.Name} ({p.Description})" : "none (custom architecture)")}");
-        Console.WriteLine($"scale:           ×{d.Scale}");
-        Console.WriteLine($"in_chans:        {c.InChans}");
-        Console.WriteLine($"embed_dim:       {c.EmbedDim}");
-        Console.WriteLine($"depths:          [{string.Join(", ", c.Depths)}]");
-        Console.WriteLine($"d_state:         {c.DState}");
-        Console.WriteLine($"expand:          {F(c.MlpRatio)} (mlp_ratio; SS2D width {c.DInner})");
-        Console.WriteLine($"upsampler:       '{MambaIRConfig.UpsamplerName(c.Upsampler)}'");
-        Console.WriteLine($"resi_connection: {MambaIRConfig.ResiConnectionName(c.ResiConnection)}");
-        Console.WriteLine($"CAB:             {d.CabType}");
-        Console.WriteLine($"img_range:       {F(c.ImgRange)} (not stored in checkpoints; every official model uses 1)");
-        Console.WriteLine($"parameters:      {d.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"tasks:           {string.Join("; ", d.Tasks)}");
-        Console.WriteLine($"param key:       {m.ParamKey ?? "(flat state dict)"}");
-        Console.WriteLine($"dtype in file:   {string.Join(", ", m.FileDTypes.Select(t => t.ToLowerInvariant()))}");
-        foreach (var note in d.Notes) Console.WriteLine($"note:            {note}");
+        w.WriteLine($"file:            {m.Source}");
+        w.WriteLine($"variant:         MambaIR v1, {d.Family}");
+        w.WriteLine($"preset match:    {(d.Preset is { } p ? $"{p.Name} ({p.Description})" : "none (custom architecture)")}");
+        w.WriteLine($"scale:           ×{d.Scale}");
+        w.WriteLine($"in_chans:        {c.InChans}");
+        w.WriteLine($"embed_dim:       {c.EmbedDim}");
+        w.WriteLine($"depths:          [{string.Join(", ", c.Depths)}]");
+        w.WriteLine($"d_state:         {c.DState}");
+        w.WriteLine($"expand:          {F(c.MlpRatio)} (mlp_ratio; SS2D width {c.DInner})");
+        w.WriteLine($"upsampler:       '{MambaIRConfig.UpsamplerName(c.Upsampler)}'");
+        w.WriteLine($"resi_connection: {MambaIRConfig.ResiConnectionName(c.ResiConnection)}");
+        w.WriteLine($"CAB:             {d.CabType}");
+        w.WriteLine($"img_range:       {F(c.ImgRange)} (not stored in checkpoints; every official model uses 1)");
+        w.WriteLine($"parameters:      {d.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
+        w.WriteLine($"tasks:           {string.Join("; ", d.Tasks)}");
+        w.WriteLine($"param key:       {m.ParamKey ?? "(flat state dict)"}");
+        w.WriteLine($"dtype in file:   {string.Join(", ", m.FileDTypes.Select(t => t.ToLowerInvariant()))}");
+        foreach (var note in d.Notes) w.WriteLine($"note:            {note}");
+        return w.ToString();
     }
 }

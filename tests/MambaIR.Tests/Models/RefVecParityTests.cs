@@ -1,4 +1,5 @@
 using MambaIR.Checkpoints;
+using Xunit.Abstractions;
 using MambaIR.Models;
 using MambaIR.Native;
 using TorchSharp;
@@ -14,7 +15,13 @@ namespace MambaIR.Tests.Models;
 [Trait("Category", "Parity")]
 public class RefVecParityTests
 {
-    public RefVecParityTests() => TorchRuntime.EnsureInitialized();
+    readonly ITestOutputHelper log;
+
+    public RefVecParityTests(ITestOutputHelper log)
+    {
+        this.log = log;
+        TorchRuntime.EnsureInitialized();
+    }
 
     [Theory]
     [MemberData(nameof(RefVecCase.Names), MemberType = typeof(RefVecCase))]
@@ -44,7 +51,7 @@ public class RefVecParityTests
     [MemberData(nameof(RefVecCase.Names), MemberType = typeof(RefVecCase))]
     public void Float32OutputMatchesReference(string name) => CheckOutput(name, ScalarType.Float32, 5e-5);
 
-    static void CheckOutput(string name, ScalarType dtype, double tolerance)
+    void CheckOutput(string name, ScalarType dtype, double tolerance)
     {
         var rv = RefVecCase.Open(name);
         using var scope = NewDisposeScope();
@@ -56,6 +63,7 @@ public class RefVecParityTests
         Assert.Equal(expected.shape, output.shape);
         Assert.Equal(dtype, output.dtype);
         double err = (output.to(ScalarType.Float64) - expected).abs().max().item<double>();
+        log.WriteLine($"{name} {dtype}: max |out - output_f64| = {err:E3} (scan backend: {MambaIR.Ops.SelectiveScan.Choose(DummyScanInputs(dtype)).Name})");
         Assert.True(err <= tolerance, $"{name} {dtype}: max |out - output_f64| = {err:E3} > {tolerance:E0}");
     }
 
@@ -72,6 +80,7 @@ public class RefVecParityTests
         var loss = (output - io["target"].to(ScalarType.Float64)).abs().mean();
         double refLoss = io["loss"].item<double>();
         double lossErr = Math.Abs(loss.item<double>() - refLoss) / Math.Abs(refLoss);
+        log.WriteLine($"{name}: L1 loss relative error {lossErr:E3}");
         Assert.True(lossErr <= 1e-7, $"L1 loss {loss.item<double>():R} vs reference {refLoss:R} (relative {lossErr:E3})");
         loss.backward();
 
@@ -79,6 +88,7 @@ public class RefVecParityTests
         var refNames = io.Keys.Where(k => k.StartsWith("grad.", StringComparison.Ordinal)).Select(k => k["grad.".Length..]).ToHashSet();
         Assert.Equal(refNames.OrderBy(n => n, StringComparer.Ordinal), grads.Keys.OrderBy(n => n, StringComparer.Ordinal));
         var failures = new List<string>();
+        double worst = 0;
         foreach (var (param, grad) in grads)
         {
             Assert.True(grad is not null, $"no gradient for {param}");
@@ -87,7 +97,13 @@ public class RefVecParityTests
             double scale = gRef.abs().max().item<double>();
             double err = (grad - gRef).abs().max().item<double>() / (scale > 0 ? scale : 1);
             if (!(err <= 1e-7)) failures.Add($"{param}: relative max error {err:E3}");
+            worst = Math.Max(worst, err);
         }
+        log.WriteLine($"{name}: {grads.Count} gradients, worst relative max error {worst:E3}");
         Assert.True(failures.Count == 0, $"{failures.Count} gradients differ: {string.Join("; ", failures.Take(20))}");
     }
+
+    /// <summary>Minimal inputs of the SS2D call shape, to ask <see cref="MambaIR.Ops.SelectiveScan.Choose"/> which backend runs.</summary>
+    static MambaIR.Ops.SelectiveScanInputs DummyScanInputs(ScalarType dtype) =>
+        new(zeros(1, 4, 1, dtype: dtype), zeros(1, 4, 1, dtype: dtype), zeros(4, 1, dtype: dtype), zeros(1, 4, 1, 1, dtype: dtype), zeros(1, 4, 1, 1, dtype: dtype));
 }
