@@ -9,14 +9,18 @@ public sealed record BatchSuccess(string Source, string Output, TimeSpan Elapsed
 /// <summary>A file left alone, and why (e.g. its output exists and overwriting was not asked for).</summary>
 public sealed record BatchSkip(string Source, string Output, string Reason);
 
-/// <summary>What happened to every input of a batch. <see cref="ExitCode"/> is non-zero when anything failed.</summary>
-public sealed record BatchSummary(IReadOnlyList<BatchSuccess> Restored, IReadOnlyList<BatchSkip> Skipped, IReadOnlyList<BatchFailure> Failed, TimeSpan Elapsed)
+/// <summary>
+/// What happened to the inputs of a batch. <see cref="ExitCode"/>: 0 when everything was restored or skipped, 1 when
+/// anything failed, 130 when the batch was cancelled (as shells report Ctrl+C).
+/// </summary>
+public sealed record BatchSummary(IReadOnlyList<BatchSuccess> Restored, IReadOnlyList<BatchSkip> Skipped, IReadOnlyList<BatchFailure> Failed,
+    TimeSpan Elapsed, bool Cancelled = false)
 {
-    public int ExitCode => Failed.Count > 0 ? 1 : 0;
+    public int ExitCode => Cancelled ? 130 : Failed.Count > 0 ? 1 : 0;
 
     /// <summary>One line: counts and total time.</summary>
     public override string ToString() =>
-        $"{Restored.Count} restored, {Skipped.Count} skipped, {Failed.Count} failed in {Elapsed.TotalSeconds:F1} s";
+        $"{Restored.Count} restored, {Skipped.Count} skipped, {Failed.Count} failed in {Elapsed.TotalSeconds:F1} s{(Cancelled ? " (cancelled)" : "")}";
 }
 
 /// <summary>Where a batch stands: image <see cref="Index"/> (0-based) of <see cref="Count"/>, what happens to it, and its tile progress.</summary>

@@ -7,14 +7,15 @@ namespace MambaIR.Inference;
 /// Restores many files into an output folder. Never writes over an input file unless <paramref name="overwrite"/> is set;
 /// outputs that already exist are skipped unless <paramref name="overwrite"/> is set (so an interrupted run can be resumed);
 /// a file that fails (unreadable, corrupt, out of memory, ...) is recorded and the batch goes on. Each result is written to a
-/// temporary file first and renamed, so a crash never leaves a half-written output.
+/// temporary file first and renamed, so a crash never leaves a half-written output. Cancellation stops after the current
+/// tile and returns the summary so far, marked <see cref="BatchSummary.Cancelled"/>.
 /// </summary>
 public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, bool overwrite = false)
 {
     public BatchSummary Run(IEnumerable<string> inputs, bool recursive, IProgress<BatchProgress>? progress = null, CancellationToken cancel = default)
     {
         var total = Stopwatch.StartNew();
-        var set = InputCollector.Collect(inputs, recursive);
+        var set = InputCollector.Collect(inputs, recursive, naming.OutputDirectory);
         var outputs = naming.Plan(set.Jobs);
         var sources = set.Jobs.Select(j => Path.GetFullPath(j.Source)).ToHashSet(StringComparer.Ordinal);
         var restored = new List<BatchSuccess>();
@@ -23,7 +24,7 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, b
 
         for (int i = 0; i < set.Jobs.Count; i++)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested) return new BatchSummary(restored, skipped, failed, total.Elapsed, Cancelled: true);
             var job = set.Jobs[i];
             string output = outputs[i];
             void Report(BatchStage stage, TileProgress tiles = default, string? detail = null) =>
@@ -50,7 +51,10 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, b
                 restored.Add(new BatchSuccess(job.Source, output, watch.Elapsed));
                 Report(BatchStage.Restored, detail: output);
             }
-            catch (OperationCanceledException) { throw; }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                return new BatchSummary(restored, skipped, failed, total.Elapsed, Cancelled: true);
+            }
             catch (Exception e)
             {
                 failed.Add(new BatchFailure(job.Source, e.Message));

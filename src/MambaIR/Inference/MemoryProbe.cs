@@ -46,25 +46,28 @@ public static class MemoryProbe
             network.Forward(x);
             if (network.Device.type == DeviceType.CUDA) cuda.synchronize();
         });
-        Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
-        if (Run(SmallSide) is not { } small || Run(LargeSide) is not { } large) return null;
-        double perPixel = Math.Max(0, (double)(large - small) / (LargeSide * LargeSide - SmallSide * SmallSide));
-        double fixedBytes = Math.Max(0, small - perPixel * SmallSide * SmallSide);
+        long? small, large;
+        try
+        {
+            Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
+            small = Run(SmallSide);
+            large = Run(LargeSide);
+        }
+        finally
+        {
+            if (network.Device.type == DeviceType.CPU) Glibc.RestoreMmapThreshold();
+        }
+        if (small is not { } s || large is not { } l) return null;
+        double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));
+        double fixedBytes = Math.Max(0, s - perPixel * SmallSide * SmallSide);
         return new PeakMemory(fixedBytes, perPixel);
     }
-
-    static bool _mmapConfigured;
 
     static long? CpuPeak(Action action)
     {
         try
         {
-            if (!_mmapConfigured)
-            {
-                // M_MMAP_THRESHOLD = 64 KiB also fixes the threshold (glibc otherwise raises it after frees, keeping big blocks on the heap).
-                _mmapConfigured = true;
-                try { Glibc.mallopt(-3, 64 * 1024); } catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-            }
+            Glibc.MmapLargeBlocks();
             GC.Collect();
             GC.WaitForPendingFinalizers();
             File.WriteAllText("/proc/self/clear_refs", "5");
@@ -91,8 +94,24 @@ public static class MemoryProbe
         return AvailableMemory.Cuda(ordinal) is { } after ? Math.Max(0, before - after) : null;
     }
 
+    /// <summary>
+    /// glibc's M_MMAP_THRESHOLD. While measuring it is 64 KiB, so every tensor is its own mapping and leaves the resident set
+    /// when freed (glibc otherwise raises the threshold after frees and keeps big blocks on its heap, hiding peaks). Afterwards it
+    /// is 32 MiB, the ceiling of glibc's own adaptive threshold, so later tensors reuse heap memory as they would by default.
+    /// </summary>
     static class Glibc
     {
-        [DllImport("libc.so.6")] public static extern int mallopt(int param, int value);
+        const int MmapThreshold = -3;
+
+        public static void MmapLargeBlocks() => Set(64 * 1024);
+        public static void RestoreMmapThreshold() => Set(32 * 1024 * 1024);
+
+        static void Set(int bytes)
+        {
+            try { mallopt(MmapThreshold, bytes); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        }
+
+        [DllImport("libc.so.6")] static extern int mallopt(int param, int value);
     }
 }

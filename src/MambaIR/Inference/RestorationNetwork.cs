@@ -28,7 +28,10 @@ public sealed class RestorationNetwork
             throw new ArgumentException($"dtype {dtype} is not a floating-point type");
         Forward = forward; Scale = scale; Channels = channels; Name = name;
         Device = device ?? CPU; DType = dtype;
-        _memory = memory is null ? new Lazy<PeakMemory?>(() => MemoryProbe.Measure(this)) : new Lazy<PeakMemory?>(memory);
+        _available = new Lazy<long?>(() => AvailableMemory.Bytes(Device));
+        _memory = memory is null
+            ? new Lazy<PeakMemory?>(() => { _ = _available.Value; return MemoryProbe.Measure(this); })
+            : new Lazy<PeakMemory?>(memory);
     }
 
     public Func<Tensor, Tensor> Forward { get; }
@@ -38,6 +41,7 @@ public sealed class RestorationNetwork
     public Device Device { get; }
     public ScalarType DType { get; }
     readonly Lazy<PeakMemory?> _memory;
+    readonly Lazy<long?> _available;
 
     /// <summary>Peak memory use of one call as a function of the input size, or null when it cannot be measured here.</summary>
     public PeakMemory? Memory => _memory.Value;
@@ -50,6 +54,10 @@ public sealed class RestorationNetwork
         return new RestorationNetwork(module.forward, scale, channels, name, device, dtype, memory);
     }
 
-    /// <summary>Bytes that are free for tensors on <see cref="Device"/>, see <see cref="AvailableMemory"/>.</summary>
-    public long? AvailableBytes() => AvailableMemory.Bytes(Device);
+    /// <summary>
+    /// Bytes that were free for tensors on <see cref="Device"/> when first asked (before the memory probe ran), see
+    /// <see cref="AvailableMemory"/>. Read once: on CUDA, libtorch's caching allocator keeps freed blocks, so the driver's
+    /// free memory shrinks after the first image although that memory is reusable.
+    /// </summary>
+    public long? AvailableBytes() => _available.Value;
 }

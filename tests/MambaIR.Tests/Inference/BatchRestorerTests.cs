@@ -98,6 +98,36 @@ public class BatchRestorerTests
         Directory.Delete(dir, true);
     }
 
+    [Fact]
+    public void Outputs_inside_an_input_folder_are_not_restored_again()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "restored");
+        WriteImage(Path.Combine(dir, "a.png"));
+        var restorer = new BatchRestorer(Doubler, new OutputNaming(output, "x2", "png"));
+        Assert.Single(restorer.Run(new[] { dir }, recursive: true).Restored);
+        var second = restorer.Run(new[] { dir }, recursive: true);
+        Assert.Empty(second.Restored);
+        Assert.Single(second.Skipped);                     // a.png again (its output exists), not restored/a_x2.png
+        Assert.Single(Directory.GetFiles(output));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Cancelling_stops_cleanly_with_the_summary_so_far()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        WriteImage(Path.Combine(dir, "a.png"), 40, 30);
+        WriteImage(Path.Combine(dir, "b.png"), 40, 30);
+        using var cancel = new CancellationTokenSource();
+        var restorer = new ImageRestorer(new RestorationNetwork(x => { cancel.Cancel(); return x.clone(); }, 1, 3), TilingPolicy.Fixed(16, 4));
+        var summary = new BatchRestorer(restorer, new OutputNaming(output, "s", "png")).Run(new[] { dir }, false, null, cancel.Token);
+        Assert.True(summary.Cancelled);
+        Assert.Equal(130, summary.ExitCode);
+        Assert.Empty(summary.Restored);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+        Directory.Delete(dir, true);
+    }
+
     [Theory]
     [InlineData("gif")]
     [InlineData("")]

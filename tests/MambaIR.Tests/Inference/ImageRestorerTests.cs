@@ -1,5 +1,6 @@
 using MambaIR.Imaging;
 using MambaIR.Inference;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MambaIR.Tests.Inference;
@@ -107,6 +108,30 @@ public class ImageRestorerTests
         Assert.All(restored.Pixels, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(new BlendedTiling(16, 4).TileCount(30, 40), seen.Count);
         Assert.All(seen, s => Assert.True(s[2] <= 16 && s[3] <= 16));
+    }
+
+    [Theory]
+    [InlineData(3, 1, false)]
+    [InlineData(1, 2, true)]
+    public void No_tensor_outlives_an_image(int networkChannels, int scale, bool ensemble)
+    {
+        var restorer = new ImageRestorer(new RestorationNetwork(StandInNetworks.NearestUpsampler(scale), scale, networkChannels),
+            TilingPolicy.Fixed(16, 4), ensemble);
+        var image = Gradient(37, 29, 3, alpha: true);
+        restorer.Restore(image);
+        long before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 5; i++) restorer.Restore(image);
+        Assert.Equal(before, DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void Out_of_memory_in_the_network_suggests_a_smaller_tile()
+    {
+        var restorer = new ImageRestorer(new RestorationNetwork(
+            _ => throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB"), 1, 3),
+            TilingPolicy.Fixed(256));
+        var e = Assert.Throws<OutOfMemoryException>(() => restorer.Restore(Gradient(300, 200, 3)));
+        Assert.Contains("--tile 128", e.Message);
     }
 
     [Fact]
