@@ -22,7 +22,8 @@ public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        using var scope = NewDisposeScope();
         var y = residual_group.forward(x).permute(0, 3, 1, 2);
-        return conv.forward(y).permute(0, 2, 3, 1) + x;
+        return (conv.forward(y).permute(0, 2, 3, 1) + x).MoveToOuterDisposeScope();
     }
 }

@@ -53,6 +53,7 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         long b = input.shape[0], h = input.shape[1], w = input.shape[2];
+        using var scope = NewDisposeScope();
         var xz = in_proj.forward(input);
         var parts = xz.chunk(2, dim: -1);
         Tensor x = parts[0].permute(0, 3, 1, 2).contiguous();
@@ -60,7 +61,7 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         var y = ScanFourWays(x);
         y = y.transpose(1, 2).contiguous().view(b, h, w, -1);
         y = out_norm.forward(y) * nn.functional.silu(parts[1]);
-        return out_proj.forward(y);
+        return out_proj.forward(y).MoveToOuterDisposeScope();
     }
 
     /// <summary>x (B, D_i, H, W) → the four direction outputs mapped back to raster order and summed, (B, D_i, L).</summary>

@@ -31,8 +31,10 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        // A scope per block frees its intermediates as soon as it returns (autograd keeps what backward needs).
+        using var scope = NewDisposeScope();
         x = x * skip_scale + self_attention.forward(ln_1.forward(x));
         var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2).contiguous()).permute(0, 2, 3, 1);
-        return (x * skip_scale2 + cab).contiguous();
+        return (x * skip_scale2 + cab).contiguous().MoveToOuterDisposeScope();
     }
 }
