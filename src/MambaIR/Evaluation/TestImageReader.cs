@@ -26,23 +26,7 @@ public static class TestImageReader
             img = RasterImage.FromBytesHwc(bytes, img.Width, img.Height, img.Channels);
         }
         if (img.Channels == channels) return img;
-        return channels == 3 ? img.ToChannels(3) : ToGrey(img, IsPng(path) ? GreyConversion.LibPng : GreyConversion.OpenCv);
-    }
-
-    /// <summary>RGB→grey on the 8-bit values with the integer formula of <paramref name="conversion"/>.</summary>
-    public static RasterImage ToGrey(RasterImage rgb, GreyConversion conversion = GreyConversion.OpenCv)
-    {
-        if (rgb.Channels == 1) return rgb;
-        var hwc = rgb.ToBytesHwc();
-        var grey = new byte[rgb.PlaneSize];
-        for (int i = 0; i < grey.Length; i++)
-        {
-            int r = hwc[3 * i], g = hwc[3 * i + 1], b = hwc[3 * i + 2];
-            grey[i] = conversion == GreyConversion.LibPng
-                ? (byte)((9797 * r + 19234 * g + 3737 * b) >> 15)
-                : (byte)((4899 * r + 9617 * g + 1868 * b + 8192) >> 14);
-        }
-        return RasterImage.FromBytesHwc(grey, rgb.Width, rgb.Height, 1);
+        return channels == 3 ? img.ToChannels(3) : img.ToGreyOpenCv(IsPng(path) ? OpenCvGrey.PngImread : OpenCvGrey.BmpTiffImread);
     }
 
     static bool IsPng(string path)
@@ -68,14 +52,4 @@ public static class TestImageReader
     /// <summary>Mod-crop: the top-left region whose sides are multiples of <paramref name="scale"/>.</summary>
     public static RasterImage ModCrop(RasterImage img, int scale) =>
         CropTopLeft(img, img.Width - img.Width % scale, img.Height - img.Height % scale);
-}
-
-/// <summary>Which integer RGB→grey formula <c>cv2.imread(..., IMREAD_GRAYSCALE)</c> applies, by file format.</summary>
-public enum GreyConversion
-{
-    /// <summary>OpenCV's own BT.601 conversion, <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c> (BMP, TIFF, WebP...).</summary>
-    OpenCv,
-
-    /// <summary>libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>: <c>(9797 R + 19234 G + 3737 B) ≫ 15</c> (PNG).</summary>
-    LibPng,
 }

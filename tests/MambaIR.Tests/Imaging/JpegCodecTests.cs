@@ -146,7 +146,10 @@ public class JpegCodecTests
         var rgb = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set5/HR/x4/butterfly_HR_x4.png")).Crop(0, 0, 96, 96);
         Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvgrey.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels);
         Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvtcolor.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvgrey_bmp.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels);
         Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels);
     }
 
     [Fact]
