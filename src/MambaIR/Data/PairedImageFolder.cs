@@ -60,11 +60,17 @@ public sealed class PairedImageFolder
         {
             var (hw, hh) = ImageFile.ReadSize(p.HrPath);
             var (lw, lh) = ImageFile.ReadSize(p.LrPath);
-            bool fits = hw >= lw * scale && hh >= lh * scale && hw - lw * scale < scale && hh - lh * scale < scale;
-            if (!fits) problems.Add($"{p.Name}: HR {hw}x{hh} does not match LR {lw}x{lh} at x{scale} (expected HR {lw * scale}x{lh * scale}, or up to {scale - 1} px larger)");
+            if (!SizesFit(hw, hh, lw, lh, scale)) problems.Add($"{p.Name}: HR {hw}x{hh} does not match LR {lw}x{lh} at x{scale} (expected HR {lw * scale}x{lh * scale}, or up to {scale - 1} px larger)");
         }
         return problems;
     }
+
+    /// <summary>
+    /// BasicSR's size rule for a pair at <paramref name="scale"/>: the HR, mod-cropped to a multiple of the scale, is
+    /// exactly LR × scale (so the HR is cropped top-left to LR × scale; it may be up to scale − 1 px larger per side).
+    /// </summary>
+    public static bool SizesFit(int hrWidth, int hrHeight, int lrWidth, int lrHeight, int scale) =>
+        hrWidth - hrWidth % scale == lrWidth * scale && hrHeight - hrHeight % scale == lrHeight * scale;
 
     /// <summary>All problems as readable lines (missing LR, unmatched LR, and size mismatches when a scale is given).</summary>
     public IReadOnlyList<string> Problems(int? scale = null)

@@ -10,8 +10,7 @@ namespace MambaIR.Evaluation;
 /// (truncating; checked against OpenCV 4.6 on all 19 colour Set5/Set14 PNGs, 3.8 M pixels, 0 differences); other formats
 /// (BMP, TIFF, WebP, and JPEG approximately: libjpeg would output the file's own Y plane) go through OpenCV's
 /// <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c>. The two disagree on about 40 % of pixels, by 1 level.
-/// The ground truth therefore stays exactly 8-bit. Alpha is dropped and 16-bit reduced to 8-bit. Crops are taken
-/// from the top-left, as BasicSR does.
+/// The ground truth therefore stays exactly 8-bit. Alpha is dropped and 16-bit reduced to 8-bit.
 /// </summary>
 public static class TestImageReader
 {
@@ -35,21 +34,4 @@ public static class TestImageReader
         using var f = File.OpenRead(path);
         return f.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'P' && head[2] == (byte)'N' && head[3] == (byte)'G';
     }
-
-    /// <summary>The top-left <paramref name="width"/>×<paramref name="height"/> region (BasicSR's <c>img[0:h, 0:w]</c>).</summary>
-    public static RasterImage CropTopLeft(RasterImage img, int width, int height)
-    {
-        if (width > img.Width || height > img.Height)
-            throw new ArgumentException($"cannot crop a {img.Width}×{img.Height} image to {width}×{height}");
-        if (width == img.Width && height == img.Height) return img;
-        var px = new float[img.Channels * width * height];
-        for (int c = 0; c < img.Channels; c++)
-            for (int y = 0; y < height; y++)
-                Array.Copy(img.Pixels, (c * img.Height + y) * img.Width, px, (c * height + y) * width, width);
-        return new RasterImage(width, height, img.Channels, px, null, img.BitDepth);
-    }
-
-    /// <summary>Mod-crop: the top-left region whose sides are multiples of <paramref name="scale"/>.</summary>
-    public static RasterImage ModCrop(RasterImage img, int scale) =>
-        CropTopLeft(img, img.Width - img.Width % scale, img.Height - img.Height % scale);
 }
