@@ -6,7 +6,7 @@ namespace MambaIR.Imaging;
 /// <summary>Which OpenCV RGB→grey conversion <see cref="RasterImage.ToGreyOpenCv"/> reproduces.</summary>
 public enum OpenCvGrey
 {
-    /// <summary><c>cv2.cvtColor(img, COLOR_RGB2GRAY)</c> on uint8.</summary>
+    /// <summary><c>cv2.cvtColor(img, COLOR_RGB2GRAY)</c> on uint8; also what <c>cv2.imread(path, IMREAD_GRAYSCALE)</c> does to a colour WebP.</summary>
     CvtColor,
     /// <summary><c>cv2.imread(path, IMREAD_GRAYSCALE)</c> of a colour PNG (libpng's conversion).</summary>
     PngImread,

@@ -1,5 +1,6 @@
 using MambaIR.Data;
 using MambaIR.Evaluation;
+using MambaIR.Imaging;
 
 namespace MambaIR.Tests.Evaluation;
 
@@ -20,6 +21,27 @@ public class TestImageReaderTests
         for (int i = 0; i < bytes.Length; i++) w += bytes[i] * (long)i % 1000003;
         Assert.Equal(weighted, w);
         Assert.Equal(at10x17, bytes[10 * width + 17]);
+    }
+
+    [Theory, Trait("Category", "Parity")]
+    // OpenCV 4.6: cv2.imread(f, IMREAD_GRAYSCALE) of the butterfly crop stored as a colour file of each format equals
+    // Imaging/Fixtures/butterfly96_cvgrey.png (libpng), _cvgrey_bmp.png (imgcodecs: BMP, TIFF) or _cvtcolor.png (WebP).
+    [InlineData("png", "butterfly96_cvgrey.png")]
+    [InlineData("bmp", "butterfly96_cvgrey_bmp.png")]
+    [InlineData("tif", "butterfly96_cvgrey_bmp.png")]
+    [InlineData("webp", "butterfly96_cvtcolor.png")]
+    public void GreyRead_ConvertsColourFilesAsOpenCvsCodecForTheFormat(string ext, string expected)
+    {
+        string dir = TestPaths.NewTempDir();
+        try
+        {
+            var rgb = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set5/HR/x4/butterfly_HR_x4.png")).Crop(0, 0, 96, 96);
+            string file = Path.Combine(dir, "butterfly96." + ext);
+            ImageFile.Write(file, rgb);
+            var oracle = ImageFile.Read(Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Imaging", "Fixtures", expected));
+            Assert.Equal(oracle.Pixels, TestImageReader.Read(file, 1).Pixels);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
