@@ -19,12 +19,7 @@ public static class TestImageReader
     public static RasterImage Read(string path, int channels)
     {
         var img = ImageFile.Read(path);
-        if (img.Alpha != null || img.BitDepth != 8)
-        {
-            // IMREAD_COLOR / IMREAD_GRAYSCALE drop alpha and reduce 16-bit to 8-bit.
-            var bytes = img.ToBytesHwc();
-            img = RasterImage.FromBytesHwc(bytes, img.Width, img.Height, img.Channels);
-        }
+        if (img.Alpha != null || img.BitDepth != 8) img = img.ToOpaque8Bit(); // IMREAD_COLOR / IMREAD_GRAYSCALE do the same
         if (img.Channels == channels) return img;
         return channels == 3 ? img.ToChannels(3) : img.ToGreyOpenCv(ImreadGreyConversion(path));
     }

@@ -187,6 +187,13 @@ public sealed class RasterImage
         return dst;
     }
 
+    /// <summary>
+    /// The colour samples quantised to the 8-bit grid as <see cref="ToBytesHwc"/> does, without alpha: what an 8-bit
+    /// file without alpha would hold (as <c>cv2.imread</c>'s <c>IMREAD_COLOR</c>/<c>IMREAD_GRAYSCALE</c> reads drop alpha
+    /// and reduce 16-bit to 8-bit). Always a new image.
+    /// </summary>
+    public RasterImage ToOpaque8Bit() => FromBytesHwc(ToBytesHwc(), Width, Height, Channels);
+
     /// <summary>The alpha plane as uint8 (H, W) with <see cref="ToBytesHwc"/>'s rounding, or null.</summary>
     public byte[]? AlphaToBytes()
     {
