@@ -20,8 +20,7 @@ public sealed class BicubicRestorer(int scale, int channels = 3) : IRestorer
     /// <inheritdoc/>
     public RasterImage Restore(RasterImage input)
     {
-        var lr8 = RasterImage.FromBytesHwc(input.ToBytesHwc(), input.Width, input.Height, input.Channels);
-        return MatlabBicubic.Resize(lr8, input.Height * Scale, input.Width * Scale);
+        return MatlabBicubic.Resize(input.ToOpaque8Bit(), input.Height * Scale, input.Width * Scale);
     }
 
     /// <inheritdoc/>

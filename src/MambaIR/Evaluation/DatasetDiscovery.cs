@@ -1,4 +1,5 @@
-using System.Text.RegularExpressions;
+using MambaIR.Data;
+using MambaIR.Imaging;
 
 namespace MambaIR.Evaluation;
 
@@ -14,16 +15,14 @@ namespace MambaIR.Evaluation;
 /// </list>
 /// LR names follow BasicSR's <c>filename_tmpl</c>: <c>tmpl.format(hr_basename) + hr_extension</c>. Unless a template is
 /// given, the one that pairs the most files is chosen among <c>{}x{s}</c>, <c>{}_LRBI_x{s}</c> (Manga109), <c>{}</c>, and
-/// replacing the <c>HR</c> token of the name by <c>LR</c> or <c>LRBI</c>. Ground-truth files without an LR are reported
+/// replacing the <c>HR</c> token of the name by <c>LR</c> or <c>LRBI</c>; the pairing itself is
+/// <see cref="PairedImageFolder"/>'s. Ground-truth files without an LR are reported
 /// (with the name that was expected) instead of stopping the run. For denoising and JPEG, only ground-truth images are
 /// used (<c>ROOT</c>, else <c>ROOT/HR</c>, <c>ROOT/GT</c> or <c>ROOT/original</c>; of a folder of NAME_HR/NAME_LR pairs,
 /// the HR files).
 /// </summary>
 public static class DatasetDiscovery
 {
-    static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp" };
-
     static readonly HashSet<string> LayoutFolderNames = new(StringComparer.OrdinalIgnoreCase)
         { "HR", "GT", "LR", "LRBI", "LR_bicubic", "original", "x2", "x3", "x4", "x8", "X2", "X3", "X4", "X8" };
 
@@ -46,10 +45,10 @@ public static class DatasetDiscovery
         if (task != RestorationTask.SuperResolution)
         {
             string? dir = FirstWithImages(root, Path.Combine(root, "HR"), Path.Combine(root, "GT"), Path.Combine(root, "original"));
-            if (dir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageExtensions)}) in {root}");
+            if (dir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageFile.SupportedExtensions)}) in {root}");
             var files = ListImages(dir).ToList();
-            bool pairedFolder = files.Any(f => HasToken(f, "HR")) && files.Any(f => HasToken(f, "LR"));
-            var samples = files.Where(f => !pairedFolder || HasToken(f, "HR"))
+            bool pairedFolder = files.Any(f => LrFileNaming.HasToken(f, "HR")) && files.Any(f => LrFileNaming.HasToken(f, "LR"));
+            var samples = files.Where(f => !pairedFolder || LrFileNaming.HasToken(f, "HR"))
                 .Select(f => new EvaluationSample(Path.GetFileNameWithoutExtension(f), f, null)).ToList();
             return new EvaluationDataset(name, dir, pairedFolder ? "ground truth only (the NAME_HR files)" : "ground truth only", samples, []);
         }
@@ -67,11 +66,11 @@ public static class DatasetDiscovery
             if (lrDir != null) return Pair(name, hrDir, lrDir, scale, filenameTemplate);
         }
         foreach (string dir in new[] { Path.Combine(root, $"x{scale}"), Path.Combine(root, $"X{scale}"), root })
-            if (Directory.Exists(dir) && ListImages(dir).Any(f => HasToken(f, "HR")) && ListImages(dir).Any(f => HasToken(f, "LR")))
+            if (Directory.Exists(dir) && ListImages(dir).Any(f => LrFileNaming.HasToken(f, "HR")) && ListImages(dir).Any(f => LrFileNaming.HasToken(f, "LR")))
                 return Pair(name, dir, dir, scale, filenameTemplate);
 
         string? gtDir = FirstWithImages(hrDir ?? root, Path.Combine(root, $"x{scale}"), Path.Combine(root, $"X{scale}"), root);
-        if (gtDir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageExtensions)}) in {root} or {Path.Combine(root, "HR")}");
+        if (gtDir == null) return Unusable(name, root, $"no images ({string.Join(", ", ImageFile.SupportedExtensions)}) in {root} or {Path.Combine(root, "HR")}");
         var gtOnly = ListImages(gtDir).Select(f => new EvaluationSample(Path.GetFileNameWithoutExtension(f), f, null)).ToList();
         return new EvaluationDataset(name, gtDir, $"HR only; LR = MATLAB bicubic ×1/{scale} of the mod-cropped HR", gtOnly, []);
     }
@@ -87,57 +86,31 @@ public static class DatasetDiscovery
     static EvaluationDataset Pair(string name, string hrDir, string lrDir, int scale, string? template)
     {
         bool sameDir = Path.GetFullPath(hrDir) == Path.GetFullPath(lrDir);
-        var hrFiles = ListImages(hrDir).Where(f => !sameDir || HasToken(f, "HR")).ToList();
-        var lrFiles = new HashSet<string>(ListImages(lrDir).Select(Path.GetFileName)!, StringComparer.Ordinal);
+        Func<string, bool>? isHr = sameDir ? f => LrFileNaming.HasToken(f, "HR") : null;
         string location = sameDir ? hrDir : $"{hrDir},{lrDir}";
-        if (hrFiles.Count == 0) return Unusable(name, location, $"no HR images in {hrDir}");
+        if (!ListImages(hrDir).Any(isHr ?? (_ => true))) return Unusable(name, location, $"no HR images in {hrDir}");
 
-        var rules = template != null
-            ? [FromTemplate(template)]
-            : CandidateRules(scale).Where(r => !(sameDir && r.Description == "'{}'")).ToList();
-        var best = rules.OrderByDescending(r => hrFiles.Count(f => r.LrName(Path.GetFileName(f)) is string n && lrFiles.Contains(n))).First();
+        // In a shared folder the HR files are no LR candidates, so '{}' pairs nothing there.
+        IEnumerable<LrFileNaming> rules = template != null ? [LrFileNaming.Template(template)] : CandidateRules(scale);
+        var best = rules.Select(r => new PairedImageFolder(hrDir, lrDir, r, isHr)).OrderByDescending(p => p.Pairs.Count).First();
 
-        var samples = new List<EvaluationSample>();
-        var skipped = new List<SkippedImage>();
-        foreach (string hr in hrFiles)
-        {
-            string file = Path.GetFileName(hr), baseName = Path.GetFileNameWithoutExtension(hr);
-            string? expected = best.LrName(file);
-            if (expected != null && lrFiles.Contains(expected))
-                samples.Add(new EvaluationSample(baseName, hr, Path.Combine(lrDir, expected)));
-            else
-                skipped.Add(new SkippedImage(baseName, expected == null
-                    ? $"no low-resolution input for {hr}: its name has no 'HR' part to turn into the LR name ({best.Description})"
-                    : $"missing low-resolution input for {hr}: expected {Path.Combine(lrDir, expected)} (filename template {best.Description})"));
-        }
-        return new EvaluationDataset(name, location, $"HR {hrDir} + LR {lrDir}, LR names {best.Description}", samples, skipped);
+        var samples = best.Pairs.Select(p => new EvaluationSample(p.Name, p.HrPath, p.LrPath)).ToList();
+        var skipped = best.MissingLr.Select(m => new SkippedImage(Path.GetFileNameWithoutExtension(m.HrPath), m.ExpectedLrName == null
+            ? $"no low-resolution input for {m.HrPath}: its name has no 'HR' part to turn into the LR name ({best.Naming})"
+            : $"missing low-resolution input for {m.HrPath}: expected {Path.Combine(lrDir, m.ExpectedLrName)} (filename template {best.Naming})")).ToList();
+        return new EvaluationDataset(name, location, $"HR {hrDir} + LR {lrDir}, LR names {best.Naming}", samples, skipped);
     }
 
-    sealed record NameRule(string Description, Func<string, string?> LrName);
-
-    static NameRule FromTemplate(string template) =>
-        new($"'{template}'", file => template.Replace("{}", Path.GetFileNameWithoutExtension(file), StringComparison.Ordinal) + Path.GetExtension(file));
-
-    static IEnumerable<NameRule> CandidateRules(int scale)
+    static IEnumerable<LrFileNaming> CandidateRules(int scale)
     {
-        yield return FromTemplate($"{{}}x{scale}");
-        yield return FromTemplate($"{{}}_LRBI_x{scale}");
-        yield return FromTemplate("{}");
+        yield return LrFileNaming.Template($"{{}}x{scale}");
+        yield return LrFileNaming.Template($"{{}}_LRBI_x{scale}");
+        yield return LrFileNaming.Template("{}");
         foreach (string lr in new[] { "LRBI", "LR" })
-            yield return new NameRule($"'HR' → '{lr}' in the HR name", file =>
-            {
-                var m = Regex.Match(Path.GetFileNameWithoutExtension(file), @"(?<=^|[_\-.])HR(?=$|[_\-.])", RegexOptions.RightToLeft);
-                if (!m.Success) return null;
-                string stem = Path.GetFileNameWithoutExtension(file);
-                return stem[..m.Index] + lr + stem[(m.Index + 2)..] + Path.GetExtension(file);
-            });
+            yield return LrFileNaming.ReplaceToken("HR", lr);
     }
 
-    static bool HasToken(string file, string token) =>
-        Regex.IsMatch(Path.GetFileNameWithoutExtension(file), $@"(^|[_\-.]){token}($|[_\-.])");
-
-    static IEnumerable<string> ListImages(string dir) =>
-        Directory.EnumerateFiles(dir).Where(f => ImageExtensions.Contains(Path.GetExtension(f))).OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal);
+    static IReadOnlyList<string> ListImages(string dir) => ImageFolder.List(dir, allowEmpty: true);
 
     static string? FirstExisting(params string[] dirs) => dirs.FirstOrDefault(Directory.Exists);
 

@@ -1,9 +1,11 @@
+using MambaIR.Imaging;
+
 namespace MambaIR.Evaluation;
 
 /// <summary>
 /// JPEG compression-artifact test pairs: the clean image encoded at quality q and decoded again, as the official
 /// <c>Dataset_JPEGCAR</c> does with <c>cv2.imencode('.jpg', img, [IMWRITE_JPEG_QUALITY, q])</c> / <c>cv2.imdecode</c>
-/// (grey for the released 1-channel models), through libjpeg-turbo (<see cref="LibJpegRoundTrip"/>): decoded pixels
+/// (grey for the released 1-channel models), through libjpeg-turbo (<see cref="JpegCodec.RoundTrip"/>): decoded pixels
 /// identical to OpenCV's.
 /// </summary>
 public sealed class JpegEvaluation(int quality) : ITestPairSource
@@ -18,6 +20,6 @@ public sealed class JpegEvaluation(int quality) : ITestPairSource
     public TestPair Make(EvaluationSample sample, int channels)
     {
         var gt = TestImageReader.Read(sample.GroundTruthPath, channels);
-        return new TestPair(gt, LibJpegRoundTrip.Apply(gt, Quality));
+        return new TestPair(gt, JpegCodec.RoundTrip(gt, Quality));
     }
 }

@@ -1,12 +1,13 @@
-using MambaIR.Imaging;
+using MambaIR.Data;
 
 namespace MambaIR.Evaluation;
 
 /// <summary>
-/// Bicubic (BI) super-resolution test pairs at scale s. With an LR file: the HR must be LR×s after mod-crop (the HR is
-/// then cropped top-left to LR×s, as BasicSR's paired loader does); otherwise the sample is rejected naming both files
-/// and sizes. Without an LR file: the HR is mod-cropped and the LR made with MATLAB's <c>imresize(HR, 1/s, 'bicubic')</c>
-/// (<see cref="MatlabBicubic"/>), which reproduces the standard benchmark LR files bit for bit.
+/// Bicubic (BI) super-resolution test pairs at scale s. With an LR file: the HR must be LR×s after mod-crop
+/// (<see cref="PairedImageFolder.SizesFit"/>; the HR is then mod-cropped, i.e. cropped top-left to LR×s, as BasicSR's
+/// paired loader does); otherwise the sample is rejected naming both files and sizes. Without an LR file: the HR is
+/// mod-cropped and the LR made with MATLAB's <c>imresize(HR, 1/s, 'bicubic')</c> (<see cref="BenchmarkBuilder.MakePair"/>),
+/// which reproduces the standard benchmark LR files bit for bit.
 /// </summary>
 public sealed class SuperResolutionEvaluation(int scale) : ITestPairSource
 {
@@ -24,17 +25,17 @@ public sealed class SuperResolutionEvaluation(int scale) : ITestPairSource
         {
             if (hr.Width < Scale || hr.Height < Scale)
                 throw new InvalidDataException($"HR {sample.GroundTruthPath} is {hr.Width}×{hr.Height}, smaller than the scale ×{Scale}");
-            var gt = TestImageReader.ModCrop(hr, Scale);
-            var lr = MatlabBicubic.Resize(gt, gt.Height / Scale, gt.Width / Scale);
+            var (gt, lr) = BenchmarkBuilder.MakePair(hr, Scale);
             return new TestPair(gt, lr);
         }
         var given = TestImageReader.Read(sample.InputPath, channels);
-        int w = given.Width * Scale, h = given.Height * Scale;
-        int mw = hr.Width - hr.Width % Scale, mh = hr.Height - hr.Height % Scale;
-        if (mw != w || mh != h)
+        if (!PairedImageFolder.SizesFit(hr.Width, hr.Height, given.Width, given.Height, Scale))
+        {
+            int w = given.Width * Scale, h = given.Height * Scale, mw = hr.Width - hr.Width % Scale, mh = hr.Height - hr.Height % Scale;
             throw new InvalidDataException(
                 $"size mismatch: LR {sample.InputPath} is {given.Width}×{given.Height}, so ×{Scale} expects an HR of {w}×{h} " +
                 $"after mod-crop, but HR {sample.GroundTruthPath} is {hr.Width}×{hr.Height} ({mw}×{mh} after mod-crop)");
-        return new TestPair(TestImageReader.CropTopLeft(hr, w, h), given);
+        }
+        return new TestPair(BenchmarkBuilder.ModCrop(hr, Scale), given);
     }
 }

@@ -5,13 +5,13 @@ namespace MambaIR.Evaluation;
 /// <summary>
 /// Reads test images the way the official loaders do (<c>cv2.imread</c> then BGR→RGB): colour for 3-channel models,
 /// with grey files replicated to 3 channels (<c>IMREAD_COLOR</c>); grey for 1-channel models, with colour files
-/// converted as <c>IMREAD_GRAYSCALE</c> converts them, which depends on the codec OpenCV hands the file to:
-/// PNG goes through libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>, i.e. <c>(9797 R + 19234 G + 3737 B) ≫ 15</c>
-/// (truncating; checked against OpenCV 4.6 on all 19 colour Set5/Set14 PNGs, 3.8 M pixels, 0 differences); other formats
-/// (BMP, TIFF, WebP, and JPEG approximately: libjpeg would output the file's own Y plane) go through OpenCV's
-/// <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c>. The two disagree on about 40 % of pixels, by 1 level.
-/// The ground truth therefore stays exactly 8-bit. Alpha is dropped and 16-bit reduced to 8-bit. Crops are taken
-/// from the top-left, as BasicSR does.
+/// converted as <c>IMREAD_GRAYSCALE</c> converts them, which depends on the codec OpenCV hands the file to
+/// (<see cref="RasterImage.ToGreyOpenCv"/>): PNG goes through libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>
+/// (<see cref="OpenCvGrey.PngImread"/>; checked against OpenCV 4.6 on all 19 colour Set5/Set14 PNGs, 3.8 M pixels,
+/// 0 differences), WebP through <c>cvtColor(BGR2GRAY)</c> (<see cref="OpenCvGrey.CvtColor"/>), other formats (BMP,
+/// TIFF, and JPEG approximately: libjpeg would output the file's own Y plane) through imgcodecs' own conversion
+/// (<see cref="OpenCvGrey.BmpTiffImread"/>). They disagree on up to about 40 % of pixels, by 1 level.
+/// The ground truth therefore stays exactly 8-bit. Alpha is dropped and 16-bit reduced to 8-bit.
 /// </summary>
 public static class TestImageReader
 {
@@ -19,63 +19,19 @@ public static class TestImageReader
     public static RasterImage Read(string path, int channels)
     {
         var img = ImageFile.Read(path);
-        if (img.Alpha != null || img.BitDepth != 8)
-        {
-            // IMREAD_COLOR / IMREAD_GRAYSCALE drop alpha and reduce 16-bit to 8-bit.
-            var bytes = img.ToBytesHwc();
-            img = RasterImage.FromBytesHwc(bytes, img.Width, img.Height, img.Channels);
-        }
+        if (img.Alpha != null || img.BitDepth != 8) img = img.ToOpaque8Bit(); // IMREAD_COLOR / IMREAD_GRAYSCALE do the same
         if (img.Channels == channels) return img;
-        return channels == 3 ? img.ToChannels(3) : ToGrey(img, IsPng(path) ? GreyConversion.LibPng : GreyConversion.OpenCv);
+        return channels == 3 ? img.ToChannels(3) : img.ToGreyOpenCv(ImreadGreyConversion(path));
     }
 
-    /// <summary>RGB→grey on the 8-bit values with the integer formula of <paramref name="conversion"/>.</summary>
-    public static RasterImage ToGrey(RasterImage rgb, GreyConversion conversion = GreyConversion.OpenCv)
+    /// <summary>The conversion <c>IMREAD_GRAYSCALE</c> applies to a colour file, by its signature.</summary>
+    static OpenCvGrey ImreadGreyConversion(string path)
     {
-        if (rgb.Channels == 1) return rgb;
-        var hwc = rgb.ToBytesHwc();
-        var grey = new byte[rgb.PlaneSize];
-        for (int i = 0; i < grey.Length; i++)
-        {
-            int r = hwc[3 * i], g = hwc[3 * i + 1], b = hwc[3 * i + 2];
-            grey[i] = conversion == GreyConversion.LibPng
-                ? (byte)((9797 * r + 19234 * g + 3737 * b) >> 15)
-                : (byte)((4899 * r + 9617 * g + 1868 * b + 8192) >> 14);
-        }
-        return RasterImage.FromBytesHwc(grey, rgb.Width, rgb.Height, 1);
+        Span<byte> head = stackalloc byte[12];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (n >= 4 && head[0] == 0x89 && head[1..4].SequenceEqual("PNG"u8)) return OpenCvGrey.PngImread;
+        if (n >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return OpenCvGrey.CvtColor;
+        return OpenCvGrey.BmpTiffImread;
     }
-
-    static bool IsPng(string path)
-    {
-        Span<byte> head = stackalloc byte[4];
-        using var f = File.OpenRead(path);
-        return f.Read(head) == 4 && head[0] == 0x89 && head[1] == (byte)'P' && head[2] == (byte)'N' && head[3] == (byte)'G';
-    }
-
-    /// <summary>The top-left <paramref name="width"/>×<paramref name="height"/> region (BasicSR's <c>img[0:h, 0:w]</c>).</summary>
-    public static RasterImage CropTopLeft(RasterImage img, int width, int height)
-    {
-        if (width > img.Width || height > img.Height)
-            throw new ArgumentException($"cannot crop a {img.Width}×{img.Height} image to {width}×{height}");
-        if (width == img.Width && height == img.Height) return img;
-        var px = new float[img.Channels * width * height];
-        for (int c = 0; c < img.Channels; c++)
-            for (int y = 0; y < height; y++)
-                Array.Copy(img.Pixels, (c * img.Height + y) * img.Width, px, (c * height + y) * width, width);
-        return new RasterImage(width, height, img.Channels, px, null, img.BitDepth);
-    }
-
-    /// <summary>Mod-crop: the top-left region whose sides are multiples of <paramref name="scale"/>.</summary>
-    public static RasterImage ModCrop(RasterImage img, int scale) =>
-        CropTopLeft(img, img.Width - img.Width % scale, img.Height - img.Height % scale);
-}
-
-/// <summary>Which integer RGB→grey formula <c>cv2.imread(..., IMREAD_GRAYSCALE)</c> applies, by file format.</summary>
-public enum GreyConversion
-{
-    /// <summary>OpenCV's own BT.601 conversion, <c>(4899 R + 9617 G + 1868 B + 8192) ≫ 14</c> (BMP, TIFF, WebP...).</summary>
-    OpenCv,
-
-    /// <summary>libpng's <c>png_set_rgb_to_gray(0.299, 0.587)</c>: <c>(9797 R + 19234 G + 3737 B) ≫ 15</c> (PNG).</summary>
-    LibPng,
 }

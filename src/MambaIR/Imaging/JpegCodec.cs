@@ -9,8 +9,8 @@ namespace MambaIR.Imaging;
 /// <para>Encoding: baseline, IJG quality scaling of the ITU-T T.81 Annex K tables (<c>jpeg_set_quality(q, TRUE)</c>:
 /// q &lt; 50 → 5000/q %, else 200 − 2q %, entries clamped to 1..255), integer DCT, YCbCr 4:2:0 for colour (OpenCV's
 /// default) and a single component for grey. Skia writes optimised Huffman tables, so the files are smaller than
-/// OpenCV's, but the quantised coefficients are the same: decoding either gives identical pixels (checked on Set5/Set14
-/// at q10/30/40, grey and colour, against OpenCV 4.6).</para>
+/// OpenCV's, but the quantised coefficients are the same: decoding either gives identical pixels (checked on the Set5/Set14
+/// images against OpenCV 4.6 (Debian build, libjpeg-turbo): grey at q 10/30/40, colour at q 10/30/40/90).</para>
 /// <para>Decoding: libjpeg-turbo with its default islow IDCT and fancy chroma up-sampling: pixel-identical to
 /// <c>cv2.imdecode</c>. (ImageSharp 2.1's decoder differs on 4:2:0 colour by up to ~50 levels near edges, so it is not
 /// used for JPEG.) EXIF orientation is not applied.</para>

@@ -6,10 +6,12 @@ namespace MambaIR.Imaging;
 /// <summary>Which OpenCV RGB→grey conversion <see cref="RasterImage.ToGreyOpenCv"/> reproduces.</summary>
 public enum OpenCvGrey
 {
-    /// <summary><c>cv2.cvtColor(img, COLOR_RGB2GRAY)</c> on uint8.</summary>
+    /// <summary><c>cv2.cvtColor(img, COLOR_RGB2GRAY)</c> on uint8; also what <c>cv2.imread(path, IMREAD_GRAYSCALE)</c> does to a colour WebP.</summary>
     CvtColor,
     /// <summary><c>cv2.imread(path, IMREAD_GRAYSCALE)</c> of a colour PNG (libpng's conversion).</summary>
     PngImread,
+    /// <summary><c>cv2.imread(path, IMREAD_GRAYSCALE)</c> of a colour BMP or TIFF (imgcodecs' own conversion).</summary>
+    BmpTiffImread,
 }
 
 /// <summary>
@@ -145,7 +147,10 @@ public sealed class RasterImage
     /// <see cref="OpenCvGrey.CvtColor"/> = <c>cv2.cvtColor(RGB2GRAY)</c>, <c>(9798 R + 19235 G + 3735 B + 16384) &gt;&gt; 15</c>;
     /// <see cref="OpenCvGrey.PngImread"/> = <c>cv2.imread/imdecode(IMREAD_GRAYSCALE)</c> of a colour PNG, which libpng
     /// converts with <c>(9797 R + 19234 G + 3737 B) &gt;&gt; 15</c>, truncating (BasicSR's <c>flag='grayscale'</c> reads,
-    /// e.g. grey JPEG-CAR ground truth; PNGs without gamma chunks). Returns an 8-bit grey image; grey input is returned as is.
+    /// e.g. grey JPEG-CAR ground truth; PNGs without gamma chunks);
+    /// <see cref="OpenCvGrey.BmpTiffImread"/> = the same read of a colour BMP or TIFF, converted by imgcodecs'
+    /// <c>icvCvt_BGR2Gray_8u_C3C1R</c>, <c>(4899 R + 9617 G + 1868 B + 8192) &gt;&gt; 14</c>.
+    /// The three disagree by one level on some pixels. Returns an 8-bit grey image; grey input is returned as is.
     /// </summary>
     public RasterImage ToGreyOpenCv(OpenCvGrey mode = OpenCvGrey.CvtColor)
     {
@@ -153,9 +158,15 @@ public sealed class RasterImage
         var hwc = ToBytesHwc();
         int plane = PlaneSize;
         var px = new float[plane];
-        (int r, int g, int b, int round) = mode == OpenCvGrey.CvtColor ? (9798, 19235, 3735, 16384) : (9797, 19234, 3737, 0);
+        (int r, int g, int b, int round, int shift) = mode switch
+        {
+            OpenCvGrey.CvtColor => (9798, 19235, 3735, 1 << 14, 15),
+            OpenCvGrey.PngImread => (9797, 19234, 3737, 0, 15),
+            OpenCvGrey.BmpTiffImread => (4899, 9617, 1868, 1 << 13, 14),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown OpenCV grey conversion"),
+        };
         for (int i = 0; i < plane; i++)
-            px[i] = ((r * hwc[3 * i] + g * hwc[3 * i + 1] + b * hwc[3 * i + 2] + round) >> 15) / 255f;
+            px[i] = ((r * hwc[3 * i] + g * hwc[3 * i + 1] + b * hwc[3 * i + 2] + round) >> shift) / 255f;
         return new RasterImage(Width, Height, 1, px, Alpha, 8);
     }
 
@@ -175,6 +186,13 @@ public sealed class RasterImage
         }
         return dst;
     }
+
+    /// <summary>
+    /// The colour samples quantised to the 8-bit grid as <see cref="ToBytesHwc"/> does, without alpha: what an 8-bit
+    /// file without alpha would hold (as <c>cv2.imread</c>'s <c>IMREAD_COLOR</c>/<c>IMREAD_GRAYSCALE</c> reads drop alpha
+    /// and reduce 16-bit to 8-bit). Always a new image.
+    /// </summary>
+    public RasterImage ToOpaque8Bit() => FromBytesHwc(ToBytesHwc(), Width, Height, Channels);
 
     /// <summary>The alpha plane as uint8 (H, W) with <see cref="ToBytesHwc"/>'s rounding, or null.</summary>
     public byte[]? AlphaToBytes()

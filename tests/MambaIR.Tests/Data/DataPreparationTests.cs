@@ -116,4 +116,32 @@ public class DataPreparationTests : IDisposable
         Assert.Equal("img_001_LRBI_x4.png", new PairedImageFolder(hr, lr, "{}_LRBI_x4").LrName("img_001.png"));
         Assert.Throws<ArgumentException>(() => new PairedImageFolder(hr, lr, "x2"));
     }
+
+    [Fact]
+    public void PairedFolderWithTokenNaming_SharedFolderAndNamesTheRuleCannotMap()
+    {
+        // SelfExSR-style: NAME_HR.png beside NAME_LR.png in one folder; the HR files are not LR candidates.
+        string both = Path.Combine(_dir, "x2");
+        foreach (var f in new[] { "a_HR.png", "a_LR.png", "b_HR.png", "c_LR.png", "readme.png" })
+            ImageFile.Write(Path.Combine(both, f), ImageFileTests.Synthetic(4, 4, 3, 8, false));
+        var naming = LrFileNaming.ReplaceToken("HR", "LR");
+        var p = new PairedImageFolder(both, both, naming, f => LrFileNaming.HasToken(f, "HR"));
+        Assert.Equal("a_HR", Assert.Single(p.Pairs).Name);
+        Assert.EndsWith("a_LR.png", p.Pairs[0].LrPath);
+        Assert.Equal("b_LR.png", Assert.Single(p.MissingLr).ExpectedLrName);
+        Assert.Equal(["c_LR.png", "readme.png"], p.UnmatchedLr.Select(Path.GetFileName));
+        // '{}' in a shared folder pairs nothing (a file is never its own LR)
+        Assert.Empty(new PairedImageFolder(both, both, LrFileNaming.Template("{}"), f => LrFileNaming.HasToken(f, "HR")).Pairs);
+
+        // without a filter, a name with no HR token has no LR name, and the problem says so
+        var all = new PairedImageFolder(both, Path.Combine(_dir, "x2"), naming);
+        Assert.Contains(all.MissingLr, m => m.HrPath.EndsWith("readme.png") && m.ExpectedLrName == null);
+        Assert.Contains(all.Problems(), l => l.StartsWith("readme.png: no LR name ('HR' → 'LR' in the HR name does not apply"));
+
+        Assert.Equal("x_HR_LR.png", naming.LrName("dir/x_HR_HR.png")); // the last token
+        Assert.Null(naming.LrName("HRx.png"));
+        Assert.Equal("'{}x4'", LrFileNaming.Template("{}x4").Description);
+        Assert.True(LrFileNaming.HasToken("baby_HR_x4.png", "HR"));
+        Assert.False(LrFileNaming.HasToken("babyHR.png", "HR"));
+    }
 }

@@ -24,7 +24,7 @@ public class CheckpointEvaluationTests
         foreach (var name in names)
         {
             var img = TestImageReader.Read(Path.Combine(TestPaths.Benchmarks, "Set5", "original", name + ".png"), 3);
-            ImageFile.Write(Path.Combine(dir, name + ".png"), TestImageReader.CropTopLeft(img, size, size));
+            ImageFile.Write(Path.Combine(dir, name + ".png"), img.Crop(0, 0, size, size));
         }
         return dir;
     }

@@ -179,6 +179,17 @@ public class ImageFileTests : IDisposable
     }
 
     [Fact]
+    public void ToOpaque8Bit_QuantisesAsToBytesHwcAndDropsAlpha()
+    {
+        var img = new RasterImage(3, 1, 1, [0.5f, 1.2f, 0.1f], alpha: [0.3f, 1f, 0f], bitDepth: 16);
+        var q = img.ToOpaque8Bit();
+        Assert.Equal((8, 1), (q.BitDepth, q.Channels));
+        Assert.Null(q.Alpha);
+        Assert.Equal(new[] { 128 / 255f, 1f, 26 / 255f }, q.Pixels); // 127.5 → 128 (tie to even), clamp, 25.5 → 26
+        Assert.Equal(img.ToBytesHwc(), q.ToBytesHwc());
+    }
+
+    [Fact]
     public void ChannelConversion()
     {
         var rgb = new RasterImage(1, 1, 3, new[] { 1f, 0.5f, 0f });

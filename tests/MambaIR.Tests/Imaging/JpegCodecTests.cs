@@ -114,13 +114,42 @@ public class JpegCodecTests
         Assert.Equal(expected.Pixels, JpegCodec.RoundTrip(src, q).Pixels);
     }
 
+    static (long Sum, long Weighted) Checksum(byte[] v)
+    {
+        long sum = 0, weighted = 0;
+        for (int i = 0; i < v.Length; i++) { sum += v[i]; weighted += v[i] * (long)i % 1000003; }
+        return (sum, weighted);
+    }
+
+    [Fact, Trait("Category", "Parity")]
+    public void WholeGreyImage_MatchesOpenCvImencodeImdecode()
+    {
+        // OpenCV 4.6: g = imread(butterfly, IMREAD_GRAYSCALE); d = imdecode(imencode('.jpg', g, [IMWRITE_JPEG_QUALITY, 10]), 0)
+        // d.sum(), (d * arange(d.size).reshape(d.shape) % 1000003).sum()
+        var g = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set5", "original", "butterfly.png")).ToGreyOpenCv(OpenCvGrey.PngImread);
+        Assert.Equal((8094069L, 31175181504L), Checksum(JpegCodec.RoundTrip(g, 10).ToBytesHwc()));
+    }
+
+    [Fact, Trait("Category", "Parity")]
+    public void WholeColourImageOfOddSize_MatchesOpenCvImencodeImdecode()
+    {
+        // OpenCV 4.6: c = imread(img_005, IMREAD_COLOR); d = cvtColor(imdecode(imencode('.jpg', c, [IMWRITE_JPEG_QUALITY, 40]), 1), BGR2RGB)
+        var c = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set14", "x3", "img_005_SRF_3_HR.png"));
+        var d = JpegCodec.RoundTrip(c, 40);
+        Assert.Equal((249, 360, 3), (d.Width, d.Height, d.Channels));
+        Assert.Equal((37635003L, 133481508938L), Checksum(d.ToBytesHwc()));
+    }
+
     [Fact, Trait("Category", "Parity")]
     public void GreyConversionMatchesOpenCvImreadGrayscale()
     {
         var rgb = ImageFile.Read(Path.Combine(TestPaths.Benchmarks, "Set5/HR/x4/butterfly_HR_x4.png")).Crop(0, 0, 96, 96);
         Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvgrey.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels);
         Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvtcolor.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.Equal(ImageFile.Read(Fixture("butterfly96_cvgrey_bmp.png")).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels);
         Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.CvtColor).Pixels);
+        Assert.NotEqual(rgb.ToGreyOpenCv(OpenCvGrey.BmpTiffImread).Pixels, rgb.ToGreyOpenCv(OpenCvGrey.PngImread).Pixels);
     }
 
     [Fact]

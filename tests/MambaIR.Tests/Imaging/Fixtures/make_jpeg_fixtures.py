@@ -1,7 +1,7 @@
 """OpenCV JPEG oracle for JpegCodecTests. Run from this folder with a python that has cv2 (Debian: python3-opencv,
 OpenCV 4.6 / libjpeg-turbo): python3 make_jpeg_fixtures.py <benchmarks folder>
 For a 96x96 top-left crop of a colour and a grey benchmark image and q in (10, 40): the cv2.imencode bytes (*_cv.jpg)
-and cv2.imdecode of them (*_cvdec.png)."""
+and cv2.imdecode of them (*_cvdec.png); and OpenCV's RGB->grey conversions of the colour crop (butterfly96_cv*.png)."""
 import cv2, sys, os
 bench = sys.argv[1]
 srcs = {'butterfly96': (os.path.join(bench, 'Set5/HR/x4/butterfly_HR_x4.png'), cv2.IMREAD_COLOR),
@@ -20,3 +20,7 @@ cv2.imwrite('butterfly96_cvgrey.png', grey)
 # cv2.cvtColor(BGR2GRAY) of the same crop (OpenCV 4.x: (9798 R + 19235 G + 3735 B + 16384) >> 15)
 bgr = cv2.imread(os.path.join(bench, 'Set5/HR/x4/butterfly_HR_x4.png'), cv2.IMREAD_COLOR)[:96, :96]
 cv2.imwrite('butterfly96_cvtcolor.png', cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+# cv2.imread(IMREAD_GRAYSCALE) of the same crop stored as a colour BMP (imgcodecs' icvCvt_BGR2Gray_8u_C3C1R:
+# (4899 R + 9617 G + 1868 B + 8192) >> 14)
+ok, bmp = cv2.imencode('.bmp', bgr)
+cv2.imwrite('butterfly96_cvgrey_bmp.png', cv2.imdecode(bmp, cv2.IMREAD_GRAYSCALE))
