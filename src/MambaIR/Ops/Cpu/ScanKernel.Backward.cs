@@ -1,0 +1,156 @@
+namespace MambaIR.Ops.Cpu;
+
+internal static unsafe partial class ScanKernel<T, TV, S>
+{
+    /// <summary>
+    /// Reverse-mode over the recurrence. Work items are (b, g, slice of the group's channels); each runs its channels one
+    /// after another and is the only writer of its dB/dC partial rows, so the sum over the channels of a group is race-free.
+    /// Per channel the chunks are visited last to first: the chunk's states and decays are recomputed from the forward's
+    /// checkpoint into a (K·Np) buffer, then the adjoint runs backwards through it:
+    /// <code>
+    /// G_l = gy_l·C_l + exp(δ_{l+1}A)⊙G_{l+1}          (gy = grad_out·SiLU(z))
+    /// dC_l += gy_l·h_l    dB_l += G_l·δ_l·u_l    dA += G_l⊙h_{l−1}⊙a_l·δ_l
+    /// dδ_l = u_l·Σ G_l⊙B_l + Σ G_l⊙h_{l−1}⊙a_l⊙A      du_l = δ_l·Σ G_l⊙B_l + D·gy_l
+    /// </code>
+    /// then d(delta) = dδ·σ(delta + bias) under softplus, d(delta_bias) = Σ_l d(delta), dD = Σ_l gy·u, dz = grad_out·(y + D·u)·SiLU'(z).
+    /// </summary>
+    public static void Backward(ScanProblem<T> p, ScanBackwardTargets<T> o, int threads)
+    {
+        int lp = PaddedLength(p.Length), np = p.PaddedState, k = p.ChunkLength;
+        int items = p.Batch * p.Groups * o.Slices;
+        int workspace = 8 * Workspace<T>.Size(lp) + 2 * Workspace<T>.Size(k * np) + 2 * Workspace<T>.Size(np) + Workspace<T>.Size(S.Lanes);
+        ParallelOver(items, threads, workspace, (item, ws) =>
+        {
+            int s = item % o.Slices, g = item / o.Slices % p.Groups, b = item / (o.Slices * p.Groups);
+            var buffers = new RowBuffers(ws, lp, k * np, np);
+            long part = ((long)(b * p.Groups + g) * o.Slices + s) * p.Length * np;
+            int cpg = p.ChannelsPerGroup;
+            for (int d = g * cpg + cpg * s / o.Slices, end = g * cpg + cpg * (s + 1) / o.Slices; d < end; d++)
+                BackwardRow(p, o, b, d, o.GradBPartial + part, o.GradCPartial + part, buffers);
+            ws.Reset();
+        });
+    }
+
+    /// <summary>A worker's row buffers for the backward.</summary>
+    readonly struct RowBuffers(Workspace<T> ws, int lp, int chunkStates, int np)
+    {
+        public readonly T* Dt = ws.Take(lp), Dtu = ws.Take(lp), Dsp = ws.Take(lp), Gy = ws.Take(lp),
+            Ddt = ws.Take(lp), Du = ws.Take(lp), Y = ws.Take(lp), ZSigmoid = ws.Take(lp),
+            States = ws.Take(chunkStates), Decays = ws.Take(chunkStates), Carry = ws.Take(np), GradA = ws.Take(np),
+            Stage = ws.Take(S.Lanes);
+    }
+
+    static void BackwardRow(ScanProblem<T> p, ScanBackwardTargets<T> o, int b, int d, T* dBPart, T* dCPart, RowBuffers w)
+    {
+        int length = p.Length, np = p.PaddedState, lanes = S.Lanes, g = d / p.ChannelsPerGroup;
+        int row = b * p.Channels + d;
+        long rowOffset = (long)row * length;
+        T* u = p.U + rowOffset, gradOut = o.GradOutput + rowOffset, z = p.Z == null ? null : p.Z + rowOffset;
+        PrepareDelta(p, d, rowOffset, w.Dt, w.Dtu, w.Dsp, w.Stage);
+
+        // gy = grad·SiLU(z); dD = Σ gy·u; zero the accumulators of dδ and du.
+        TV dD = S.Zero;
+        for (int i = 0; i < length; i += lanes)
+        {
+            TV gv = LoadRow(gradOut, i, length, w.Stage);
+            if (z != null)
+            {
+                TV zv = LoadRow(z, i, length, w.Stage), sg = VectorMath.Sigmoid<TV, T, S>(zv);
+                S.Store(w.ZSigmoid + i, sg);
+                gv = S.Mul(gv, S.Mul(zv, sg));
+            }
+            S.Store(w.Gy + i, gv);
+            dD = S.MulAdd(gv, LoadRow(u, i, length, w.Stage), dD);
+            S.Store(w.Ddt + i, S.Zero);
+            S.Store(w.Du + i, S.Zero);
+        }
+        o.GradDPartial[row] = S.Sum(dD);
+
+        for (int v = 0; v < np; v += lanes) { S.Store(w.Carry + v, S.Zero); S.Store(w.GradA + v, S.Zero); }
+        if (o.GradLastState != null)
+            for (int n = 0; n < p.StateSize; n++) w.Carry[n] = o.GradLastState[(long)row * p.StateSize + n];
+
+        T* a = p.A + (long)d * np;
+        long bcOffset = ((long)b * p.Groups + g) * length * np;
+        T* bm = p.B + bcOffset, cm = p.C + bcOffset;
+        T* checkpoints = o.Checkpoints + (long)row * p.Chunks * np;
+        for (int c = p.Chunks - 1; c >= 0; c--)
+        {
+            int l0 = c * p.ChunkLength, l1 = Math.Min(length, l0 + p.ChunkLength);
+            T* h0 = checkpoints + (long)c * np;
+            RecomputeChunk(a, bm, cm, w, h0, l0, l1, np, z != null);
+            for (int l = l1 - 1; l >= l0; l--)
+            {
+                TV gy = S.Splat(w.Gy[l]), dtv = S.Splat(w.Dt[l]), dtuv = S.Splat(w.Dtu[l]);
+                T* hl = w.States + (long)(l - l0) * np, al = w.Decays + (long)(l - l0) * np;
+                T* hPrev = l == l0 ? h0 : hl - np;
+                T* bl = bm + (long)l * np, cl = cm + (long)l * np, dbl = dBPart + (long)l * np, dcl = dCPart + (long)l * np;
+                TV sumB = S.Zero, sumA = S.Zero;
+                for (int v = 0; v < np; v += lanes)
+                {
+                    TV dh = S.MulAdd(gy, S.Load(cl + v), S.Load(w.Carry + v));
+                    S.Store(dcl + v, S.MulAdd(gy, S.Load(hl + v), S.Load(dcl + v)));
+                    S.Store(dbl + v, S.MulAdd(dh, dtuv, S.Load(dbl + v)));
+                    sumB = S.MulAdd(dh, S.Load(bl + v), sumB);
+                    TV av = S.Load(al + v);
+                    TV t = S.Mul(S.Mul(dh, S.Load(hPrev + v)), av);
+                    sumA = S.MulAdd(t, S.Load(a + v), sumA);
+                    S.Store(w.GradA + v, S.MulAdd(t, dtv, S.Load(w.GradA + v)));
+                    S.Store(w.Carry + v, S.Mul(dh, av));
+                }
+                T sb = S.Sum(sumB);
+                w.Ddt[l] = sb * u[l] + S.Sum(sumA);
+                w.Du[l] = sb * w.Dt[l];
+            }
+        }
+        new ReadOnlySpan<T>(w.GradA, np).CopyTo(new Span<T>(o.GradAPartial + (long)row * np, np));
+        FinishBackwardRow(p, o, d, rowOffset, w);
+    }
+
+    /// <summary>States h_l and decays exp(δ_l·A) of steps [l0, l1) from the chunk's checkpoint; y_l too when z needs it.</summary>
+    static void RecomputeChunk(T* a, T* bm, T* cm, RowBuffers w, T* h0, int l0, int l1, int np, bool needY)
+    {
+        int lanes = S.Lanes;
+        T* hPrev = h0;
+        for (int l = l0; l < l1; l++)
+        {
+            TV dtv = S.Splat(w.Dt[l]), dtuv = S.Splat(w.Dtu[l]), acc = S.Zero;
+            T* hl = w.States + (long)(l - l0) * np, al = w.Decays + (long)(l - l0) * np;
+            T* bl = bm + (long)l * np, cl = cm + (long)l * np;
+            for (int v = 0; v < np; v += lanes)
+            {
+                TV av = S.Exp(S.Mul(dtv, S.Load(a + v)));
+                TV hv = S.MulAdd(av, S.Load(hPrev + v), S.Mul(dtuv, S.Load(bl + v)));
+                S.Store(al + v, av);
+                S.Store(hl + v, hv);
+                if (needY) acc = S.MulAdd(hv, S.Load(cl + v), acc);
+            }
+            if (needY) w.Y[l] = S.Sum(acc);
+            hPrev = hl;
+        }
+    }
+
+    /// <summary>d(delta) through softplus, d(delta_bias), du += D·gy, dz = grad·(y + D·u)·SiLU'(z), for one row.</summary>
+    static void FinishBackwardRow(ScanProblem<T> p, ScanBackwardTargets<T> o, int d, long rowOffset, RowBuffers w)
+    {
+        int length = p.Length;
+        T* u = p.U + rowOffset;
+        TV dv = S.Splat(p.D == null ? T.Zero : p.D[d]), one = S.Splat(T.One), dBias = S.Zero;
+        for (int i = 0; i < length; i += S.Lanes)
+        {
+            TV ddelta = S.Load(w.Ddt + i);
+            if (p.Softplus) ddelta = S.Mul(ddelta, S.Load(w.Dsp + i));
+            StoreRow(o.GradDelta + rowOffset, i, length, ddelta, w.Stage);
+            dBias = S.Add(dBias, ddelta);
+            StoreRow(o.GradU + rowOffset, i, length, S.MulAdd(S.Load(w.Gy + i), dv, S.Load(w.Du + i)), w.Stage);
+            if (p.Z != null)
+            {
+                TV zv = LoadRow(p.Z + rowOffset, i, length, w.Stage), sg = S.Load(w.ZSigmoid + i);
+                TV pre = S.MulAdd(dv, LoadRow(u, i, length, w.Stage), S.Load(w.Y + i));
+                TV siluPrime = S.Mul(sg, S.MulAdd(zv, S.Sub(one, sg), one));
+                StoreRow(o.GradZ + rowOffset, i, length, S.Mul(S.Mul(LoadRow(o.GradOutput + rowOffset, i, length, w.Stage), pre), siluPrime), w.Stage);
+            }
+        }
+        o.GradDeltaBiasPartial[rowOffset / length] = S.Sum(dBias);
+    }
+}
