@@ -86,7 +86,7 @@ internal static class CpuScanRunner
     sealed class PreparedInputs
     {
         readonly SelectiveScanInputs _x;
-        readonly Tensor _u, _delta, _a, _b, _c;
+        readonly Tensor _u, _delta, _a, _decayA, _b, _c;
         readonly Tensor? _z, _d, _bias;
         readonly int _bits;
         public int PaddedState { get; }
@@ -107,6 +107,8 @@ internal static class CpuScanRunner
             _d = x.D?.contiguous();
             _bias = x.DeltaBias?.contiguous();
             _a = Pad(x.A);
+            double scale = x.U.dtype == ScalarType.Float32 ? Simd128<float>.DecayScale : Simd128<double>.DecayScale;
+            _decayA = scale == 1 ? _a : Pad((x.A.to_type(ScalarType.Float64) * scale).to_type(x.U.dtype));
             Tensor Grouped(Tensor t) => (t.dim() == 3 ? t.unsqueeze(1) : t).transpose(2, 3);
             _b = Pad(Grouped(x.B));
             _c = Pad(Grouped(x.C));
@@ -117,7 +119,7 @@ internal static class CpuScanRunner
             Batch = (int)_x.Batch, Channels = (int)_x.Channels, Length = (int)_x.Length, StateSize = (int)_x.StateSize,
             PaddedState = PaddedState, Groups = (int)_x.Groups, ChunkLength = ChunkLength, Softplus = _x.DeltaSoftplus,
             U = TensorMemory.Pointer<T>(_u), Delta = TensorMemory.Pointer<T>(_delta), Z = TensorMemory.Pointer<T>(_z),
-            A = TensorMemory.Pointer<T>(_a), B = TensorMemory.Pointer<T>(_b), C = TensorMemory.Pointer<T>(_c),
+            A = TensorMemory.Pointer<T>(_a), DecayA = TensorMemory.Pointer<T>(_decayA), B = TensorMemory.Pointer<T>(_b), C = TensorMemory.Pointer<T>(_c),
             D = TensorMemory.Pointer<T>(_d), DeltaBias = TensorMemory.Pointer<T>(_bias),
         };
 

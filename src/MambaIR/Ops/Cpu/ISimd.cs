@@ -30,11 +30,21 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV Equal(TV a, TV b);
     static abstract TV Select(TV mask, TV ifTrue, TV ifFalse);
     static abstract T Sum(TV v);
+    /// <summary>dst[i] = Σⱼ rows[i·Lanes + j] for i &lt; Lanes: the sums of a Lanes×Lanes block of vectors at once.</summary>
+    static abstract void SumRows(T* rows, T* dst);
     /// <summary>Round to the nearest integer, ties to even (building block of <see cref="VectorMath.ExpF32{TV,S}"/>).</summary>
     static abstract TV Round(TV a);
     /// <summary>p·2ᵏ for integral-valued k, with overflow to ∞ and gradual underflow; float lanes only.</summary>
     static abstract TV ScaleB(TV p, TV k);
     /// <summary>eˣ, accurate to about one unit in the last place (see <see cref="VectorMath"/>).</summary>
     static abstract TV Exp(TV x);
-    static abstract TV Log(TV x);
+    /// <summary>log(1 + t) for t in [0, 1], accurate even for tiny t.</summary>
+    static abstract TV Log1p(TV t);
+    /// <summary>
+    /// The decay exp(δ·A) from δ·A′ where A′ = A·<see cref="DecayScale"/>: float computes 2^(δ·A·log₂e) like the CUDA
+    /// kernel's exp2f (<see cref="VectorMath.Exp2F32{TV,S}"/>), double computes e^(δ·A) with the accurate exp.
+    /// </summary>
+    static abstract TV DecayExp(TV scaledExponent);
+    /// <summary>log₂e for float, 1 for double: the factor A is multiplied by before <see cref="DecayExp"/>.</summary>
+    static abstract double DecayScale { get; }
 }

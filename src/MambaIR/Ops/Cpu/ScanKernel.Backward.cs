@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MambaIR.Ops.Cpu;
 
 internal static unsafe partial class ScanKernel<T, TV, S>
@@ -18,11 +20,13 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     {
         int lp = PaddedLength(p.Length), np = p.PaddedState, k = p.ChunkLength;
         int items = p.Batch * p.Groups * o.Slices;
-        int workspace = 8 * Workspace<T>.Size(lp) + 2 * Workspace<T>.Size(k * np) + 2 * Workspace<T>.Size(np) + Workspace<T>.Size(S.Lanes);
+        if (k % S.Lanes != 0) throw new ArgumentException($"chunk length {k} must be a multiple of {S.Lanes} lanes");
+        int workspace = 8 * Workspace<T>.Size(lp) + 2 * Workspace<T>.Size(k * np) + 3 * Workspace<T>.Size(k * S.Lanes)
+            + 2 * Workspace<T>.Size(np) + Workspace<T>.Size(S.Lanes);
         ParallelOver(items, threads, workspace, (item, ws) =>
         {
             int s = item % o.Slices, g = item / o.Slices % p.Groups, b = item / (o.Slices * p.Groups);
-            var buffers = new RowBuffers(ws, lp, k * np, np);
+            var buffers = new RowBuffers(ws, lp, k, np);
             long part = ((long)(b * p.Groups + g) * o.Slices + s) * p.Length * np;
             int cpg = p.ChannelsPerGroup;
             for (int d = g * cpg + cpg * s / o.Slices, end = g * cpg + cpg * (s + 1) / o.Slices; d < end; d++)
@@ -32,14 +36,21 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     }
 
     /// <summary>A worker's row buffers for the backward.</summary>
-    readonly struct RowBuffers(Workspace<T> ws, int lp, int chunkStates, int np)
+    /// <remarks>
+    /// <see cref="SumB"/> and <see cref="SumA"/> collect Σₙ G⊙B and Σₙ G⊙h⊙a⊙A as one partial vector per step of a chunk, and
+    /// <see cref="Products"/> collects h⊙C, all reduced a block of Lanes steps at a time by <see cref="ISimd{TV,T}.SumRows"/>
+    /// into <see cref="SumBRow"/>, <see cref="SumARow"/> and <see cref="Y"/>.
+    /// </remarks>
+    readonly struct RowBuffers(Workspace<T> ws, int lp, int chunk, int np)
     {
         public readonly T* Dt = ws.Take(lp), Dtu = ws.Take(lp), Dsp = ws.Take(lp), Gy = ws.Take(lp),
-            Ddt = ws.Take(lp), Du = ws.Take(lp), Y = ws.Take(lp), ZSigmoid = ws.Take(lp),
-            States = ws.Take(chunkStates), Decays = ws.Take(chunkStates), Carry = ws.Take(np), GradA = ws.Take(np),
-            Stage = ws.Take(S.Lanes);
+            SumBRow = ws.Take(lp), SumARow = ws.Take(lp), Y = ws.Take(lp), ZSigmoid = ws.Take(lp),
+            States = ws.Take(chunk * np), Decays = ws.Take(chunk * np),
+            SumB = ws.Take(chunk * S.Lanes), SumA = ws.Take(chunk * S.Lanes), Products = ws.Take(chunk * S.Lanes),
+            Carry = ws.Take(np), GradA = ws.Take(np), Stage = ws.Take(S.Lanes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void BackwardRow(ScanProblem<T> p, ScanBackwardTargets<T> o, int b, int d, T* dBPart, T* dCPart, RowBuffers w)
     {
         int length = p.Length, np = p.PaddedState, lanes = S.Lanes, g = d / p.ChannelsPerGroup;
@@ -48,7 +59,7 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         T* u = p.U + rowOffset, gradOut = o.GradOutput + rowOffset, z = p.Z == null ? null : p.Z + rowOffset;
         PrepareDelta(p, d, rowOffset, w.Dt, w.Dtu, w.Dsp, w.Stage);
 
-        // gy = grad·SiLU(z); dD = Σ gy·u; zero the accumulators of dδ and du.
+        // gy = grad·SiLU(z); dD = Σ gy·u.
         TV dD = S.Zero;
         for (int i = 0; i < length; i += lanes)
         {
@@ -61,8 +72,6 @@ internal static unsafe partial class ScanKernel<T, TV, S>
             }
             S.Store(w.Gy + i, gv);
             dD = S.MulAdd(gv, LoadRow(u, i, length, w.Stage), dD);
-            S.Store(w.Ddt + i, S.Zero);
-            S.Store(w.Du + i, S.Zero);
         }
         o.GradDPartial[row] = S.Sum(dD);
 
@@ -78,7 +87,9 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         {
             int l0 = c * p.ChunkLength, l1 = Math.Min(length, l0 + p.ChunkLength);
             T* h0 = checkpoints + (long)c * np;
-            RecomputeChunk(a, bm, cm, w, h0, l0, l1, np, z != null);
+            RecomputeChunk(p.DecayA + (long)d * np, bm, cm, w, h0, l0, l1, np, z != null);
+            // Rows past the end of a short last chunk feed SumRows: keep them at 0 so the padding of the row sums is 0.
+            for (int r = l1 - l0; r < (l1 - l0 + lanes - 1) / lanes * lanes; r++) { S.Store(w.SumB + r * lanes, S.Zero); S.Store(w.SumA + r * lanes, S.Zero); }
             for (int l = l1 - 1; l >= l0; l--)
             {
                 TV gy = S.Splat(w.Gy[l]), dtv = S.Splat(w.Dt[l]), dtuv = S.Splat(w.Dtu[l]);
@@ -98,9 +109,13 @@ internal static unsafe partial class ScanKernel<T, TV, S>
                     S.Store(w.GradA + v, S.MulAdd(t, dtv, S.Load(w.GradA + v)));
                     S.Store(w.Carry + v, S.Mul(dh, av));
                 }
-                T sb = S.Sum(sumB);
-                w.Ddt[l] = sb * u[l] + S.Sum(sumA);
-                w.Du[l] = sb * w.Dt[l];
+                S.Store(w.SumB + (l - l0) * lanes, sumB);
+                S.Store(w.SumA + (l - l0) * lanes, sumA);
+            }
+            for (int l = l0; l < l1; l += lanes)
+            {
+                S.SumRows(w.SumB + (l - l0) * lanes, w.SumBRow + l);
+                S.SumRows(w.SumA + (l - l0) * lanes, w.SumARow + l);
             }
         }
         new ReadOnlySpan<T>(w.GradA, np).CopyTo(new Span<T>(o.GradAPartial + (long)row * np, np));
@@ -108,7 +123,8 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     }
 
     /// <summary>States h_l and decays exp(δ_l·A) of steps [l0, l1) from the chunk's checkpoint; y_l too when z needs it.</summary>
-    static void RecomputeChunk(T* a, T* bm, T* cm, RowBuffers w, T* h0, int l0, int l1, int np, bool needY)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RecomputeChunk(T* decayA, T* bm, T* cm, RowBuffers w, T* h0, int l0, int l1, int np, bool needY)
     {
         int lanes = S.Lanes;
         T* hPrev = h0;
@@ -119,18 +135,21 @@ internal static unsafe partial class ScanKernel<T, TV, S>
             T* bl = bm + (long)l * np, cl = cm + (long)l * np;
             for (int v = 0; v < np; v += lanes)
             {
-                TV av = S.Exp(S.Mul(dtv, S.Load(a + v)));
+                TV av = S.DecayExp(S.Mul(dtv, S.Load(decayA + v)));
                 TV hv = S.MulAdd(av, S.Load(hPrev + v), S.Mul(dtuv, S.Load(bl + v)));
                 S.Store(al + v, av);
                 S.Store(hl + v, hv);
                 if (needY) acc = S.MulAdd(hv, S.Load(cl + v), acc);
             }
-            if (needY) w.Y[l] = S.Sum(acc);
+            if (needY) S.Store(w.Products + (l - l0) * lanes, acc);
             hPrev = hl;
         }
+        if (needY)
+            for (int l = l0; l < l1; l += lanes) S.SumRows(w.Products + (l - l0) * lanes, w.Y + l);
     }
 
     /// <summary>d(delta) through softplus, d(delta_bias), du += D·gy, dz = grad·(y + D·u)·SiLU'(z), for one row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void FinishBackwardRow(ScanProblem<T> p, ScanBackwardTargets<T> o, int d, long rowOffset, RowBuffers w)
     {
         int length = p.Length;
@@ -138,15 +157,16 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         TV dv = S.Splat(p.D == null ? T.Zero : p.D[d]), one = S.Splat(T.One), dBias = S.Zero;
         for (int i = 0; i < length; i += S.Lanes)
         {
-            TV ddelta = S.Load(w.Ddt + i);
+            TV sumB = S.Load(w.SumBRow + i), uv = LoadRow(u, i, length, w.Stage);
+            TV ddelta = S.MulAdd(sumB, uv, S.Load(w.SumARow + i));
             if (p.Softplus) ddelta = S.Mul(ddelta, S.Load(w.Dsp + i));
             StoreRow(o.GradDelta + rowOffset, i, length, ddelta, w.Stage);
             dBias = S.Add(dBias, ddelta);
-            StoreRow(o.GradU + rowOffset, i, length, S.MulAdd(S.Load(w.Gy + i), dv, S.Load(w.Du + i)), w.Stage);
+            StoreRow(o.GradU + rowOffset, i, length, S.MulAdd(S.Load(w.Gy + i), dv, S.Mul(sumB, S.Load(w.Dt + i))), w.Stage);
             if (p.Z != null)
             {
                 TV zv = LoadRow(p.Z + rowOffset, i, length, w.Stage), sg = S.Load(w.ZSigmoid + i);
-                TV pre = S.MulAdd(dv, LoadRow(u, i, length, w.Stage), S.Load(w.Y + i));
+                TV pre = S.MulAdd(dv, uv, S.Load(w.Y + i));
                 TV siluPrime = S.Mul(sg, S.MulAdd(zv, S.Sub(one, sg), one));
                 StoreRow(o.GradZ + rowOffset, i, length, S.Mul(S.Mul(LoadRow(o.GradOutput + rowOffset, i, length, w.Stage), pre), siluPrime), w.Stage);
             }

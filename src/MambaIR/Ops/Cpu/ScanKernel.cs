@@ -53,6 +53,7 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     /// δ = softplus(delta + bias) (or delta + bias), δ·u, and optionally dδ/d(delta) for one row, over the padded length
     /// (δ·u is 0 in the padding, since u reads as 0 there).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PrepareDelta(ScanProblem<T> p, int d, long rowOffset, T* dt, T* dtu, T* dsp, T* stage)
     {
         int length = p.Length;

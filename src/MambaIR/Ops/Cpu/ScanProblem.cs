@@ -23,6 +23,8 @@ internal sealed unsafe class ScanProblem<T> where T : unmanaged
     public T* Z { get; init; }
     /// <summary>A padded: (Dm, Np).</summary>
     public required T* A { get; init; }
+    /// <summary>A·DecayScale padded (Dm, Np): the decay is DecayExp(δ·A′) (see <see cref="ISimd{TV,T}.DecayExp"/>).</summary>
+    public required T* DecayA { get; init; }
     /// <summary>B and C transposed and padded: (Bt, G, L, Np), so one step's state vector is contiguous.</summary>
     public required T* B { get; init; }
     public required T* C { get; init; }
