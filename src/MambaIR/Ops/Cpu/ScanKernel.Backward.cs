@@ -90,28 +90,8 @@ internal static unsafe partial class ScanKernel<T, TV, S>
             RecomputeChunk(p.DecayA + (long)d * np, bm, cm, w, h0, l0, l1, np, z != null);
             // Rows past the end of a short last chunk feed SumRows: keep them at 0 so the padding of the row sums is 0.
             for (int r = l1 - l0; r < (l1 - l0 + lanes - 1) / lanes * lanes; r++) { S.Store(w.SumB + r * lanes, S.Zero); S.Store(w.SumA + r * lanes, S.Zero); }
-            for (int l = l1 - 1; l >= l0; l--)
-            {
-                TV gy = S.Splat(w.Gy[l]), dtv = S.Splat(w.Dt[l]), dtuv = S.Splat(w.Dtu[l]);
-                T* hl = w.States + (long)(l - l0) * np, al = w.Decays + (long)(l - l0) * np;
-                T* hPrev = l == l0 ? h0 : hl - np;
-                T* bl = bm + (long)l * np, cl = cm + (long)l * np, dbl = dBPart + (long)l * np, dcl = dCPart + (long)l * np;
-                TV sumB = S.Zero, sumA = S.Zero;
-                for (int v = 0; v < np; v += lanes)
-                {
-                    TV dh = S.MulAdd(gy, S.Load(cl + v), S.Load(w.Carry + v));
-                    S.Store(dcl + v, S.MulAdd(gy, S.Load(hl + v), S.Load(dcl + v)));
-                    S.Store(dbl + v, S.MulAdd(dh, dtuv, S.Load(dbl + v)));
-                    sumB = S.MulAdd(dh, S.Load(bl + v), sumB);
-                    TV av = S.Load(al + v);
-                    TV t = S.Mul(S.Mul(dh, S.Load(hPrev + v)), av);
-                    sumA = S.MulAdd(t, S.Load(a + v), sumA);
-                    S.Store(w.GradA + v, S.MulAdd(t, dtv, S.Load(w.GradA + v)));
-                    S.Store(w.Carry + v, S.Mul(dh, av));
-                }
-                S.Store(w.SumB + (l - l0) * lanes, sumB);
-                S.Store(w.SumA + (l - l0) * lanes, sumA);
-            }
+            if (np == lanes) AdjointChunk1(a, bm, cm, dBPart, dCPart, w, h0, l0, l1);
+            else AdjointChunkN(a, bm, cm, dBPart, dCPart, w, h0, l0, l1, np);
             for (int l = l0; l < l1; l += lanes)
             {
                 S.SumRows(w.SumB + (l - l0) * lanes, w.SumBRow + l);
@@ -122,11 +102,78 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         FinishBackwardRow(p, o, d, rowOffset, w);
     }
 
+    /// <summary>The adjoint through steps [l1−1 … l0] when the padded state is one vector: carry and dA stay in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void AdjointChunk1(T* a, T* bm, T* cm, T* dBPart, T* dCPart, RowBuffers w, T* h0, int l0, int l1)
+    {
+        int lanes = S.Lanes;
+        TV carry = S.Load(w.Carry), gradA = S.Load(w.GradA), av = S.Load(a);
+        for (int l = l1 - 1; l >= l0; l--)
+        {
+            long off = (long)l * lanes;
+            int r = (l - l0) * lanes;
+            TV gy = S.Splat(w.Gy[l]), decay = S.Load(w.Decays + r);
+            TV dh = S.MulAdd(gy, S.Load(cm + off), carry);
+            S.Store(dCPart + off, S.MulAdd(gy, S.Load(w.States + r), S.Load(dCPart + off)));
+            S.Store(dBPart + off, S.MulAdd(dh, S.Splat(w.Dtu[l]), S.Load(dBPart + off)));
+            S.Store(w.SumB + r, S.Mul(dh, S.Load(bm + off)));
+            TV t = S.Mul(S.Mul(dh, S.Load(l == l0 ? h0 : w.States + r - lanes)), decay);
+            S.Store(w.SumA + r, S.Mul(t, av));
+            gradA = S.MulAdd(t, S.Splat(w.Dt[l]), gradA);
+            carry = S.Mul(dh, decay);
+        }
+        S.Store(w.Carry, carry);
+        S.Store(w.GradA, gradA);
+    }
+
+    /// <summary>The adjoint through steps [l1−1 … l0] for a state of several vectors (carry and dA in the row buffers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void AdjointChunkN(T* a, T* bm, T* cm, T* dBPart, T* dCPart, RowBuffers w, T* h0, int l0, int l1, int np)
+    {
+        int lanes = S.Lanes;
+        for (int l = l1 - 1; l >= l0; l--)
+        {
+            TV gy = S.Splat(w.Gy[l]), dtv = S.Splat(w.Dt[l]), dtuv = S.Splat(w.Dtu[l]);
+            T* hl = w.States + (long)(l - l0) * np, al = w.Decays + (long)(l - l0) * np;
+            T* hPrev = l == l0 ? h0 : hl - np;
+            T* bl = bm + (long)l * np, cl = cm + (long)l * np, dbl = dBPart + (long)l * np, dcl = dCPart + (long)l * np;
+            TV sumB = S.Zero, sumA = S.Zero;
+            for (int v = 0; v < np; v += lanes)
+            {
+                TV dh = S.MulAdd(gy, S.Load(cl + v), S.Load(w.Carry + v));
+                S.Store(dcl + v, S.MulAdd(gy, S.Load(hl + v), S.Load(dcl + v)));
+                S.Store(dbl + v, S.MulAdd(dh, dtuv, S.Load(dbl + v)));
+                sumB = S.MulAdd(dh, S.Load(bl + v), sumB);
+                TV av = S.Load(al + v);
+                TV t = S.Mul(S.Mul(dh, S.Load(hPrev + v)), av);
+                sumA = S.MulAdd(t, S.Load(a + v), sumA);
+                S.Store(w.GradA + v, S.MulAdd(t, dtv, S.Load(w.GradA + v)));
+                S.Store(w.Carry + v, S.Mul(dh, av));
+            }
+            S.Store(w.SumB + (l - l0) * lanes, sumB);
+            S.Store(w.SumA + (l - l0) * lanes, sumA);
+        }
+    }
+
     /// <summary>States h_l and decays exp(δ_l·A) of steps [l0, l1) from the chunk's checkpoint; y_l too when z needs it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void RecomputeChunk(T* decayA, T* bm, T* cm, RowBuffers w, T* h0, int l0, int l1, int np, bool needY)
     {
         int lanes = S.Lanes;
+        if (np == lanes && !needY)
+        {
+            // One-vector state without y: keep h in a register.
+            TV av = S.Load(decayA), hv = S.Load(h0);
+            for (int l = l0; l < l1; l++)
+            {
+                int r = (l - l0) * lanes;
+                TV decay = S.DecayExp(S.Mul(S.Splat(w.Dt[l]), av));
+                hv = S.MulAdd(decay, hv, S.Mul(S.Splat(w.Dtu[l]), S.Load(bm + (long)l * lanes)));
+                S.Store(w.Decays + r, decay);
+                S.Store(w.States + r, hv);
+            }
+            return;
+        }
         T* hPrev = h0;
         for (int l = l0; l < l1; l++)
         {
