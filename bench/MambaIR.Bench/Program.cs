@@ -4,14 +4,15 @@ using MambaIR.Native;
 
 // MambaIR.Bench: the selective-scan benchmark at the classic-SR and light-SR block shapes (and, with `model`, whole
 // networks), printing a table or, with --json, the report objects. The same measurements back `mambair bench`.
-//   dotnet run -c Release --project bench/MambaIR.Bench -- [scan] [--shape classic|light|all] [--repeat R] [--threads N] [--no-reference] [--json]
+//   dotnet run -c Release --project bench/MambaIR.Bench -- [scan] [--shape classic|light|all] [--repeat R] [--threads N]
+//       [--no-reference] [--reference-backward] [--json]
 TorchRuntime.EnsureInitialized();
 var opts = BenchArguments.Parse(args);
 if (opts.Threads is { } t) TorchSharp.torch.set_num_threads(t);
 var reports = new List<ScanBenchmark.Report>();
 foreach (var shape in opts.Shapes)
 {
-    var report = ScanBenchmark.Run(shape, new ScanBenchmark.Options(Repeat: opts.Repeat, Reference: opts.Reference),
+    var report = ScanBenchmark.Run(shape, new ScanBenchmark.Options(Repeat: opts.Repeat, Reference: opts.Reference, ReferenceBackward: opts.ReferenceBackward),
         opts.Json ? null : msg => Console.Error.WriteLine($"  [{shape.Name}] {msg}"));
     reports.Add(report);
     if (!opts.Json) Console.WriteLine(ScanBenchmarkFormatter.Format(report));
@@ -19,12 +20,12 @@ foreach (var shape in opts.Shapes)
 if (opts.Json) Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
 
-sealed record BenchArguments(IReadOnlyList<ScanBenchmarkShape> Shapes, int Repeat, int? Threads, bool Reference, bool Json)
+sealed record BenchArguments(IReadOnlyList<ScanBenchmarkShape> Shapes, int Repeat, int? Threads, bool Reference, bool ReferenceBackward, bool Json)
 {
     public static BenchArguments Parse(string[] args)
     {
         var shapes = ScanBenchmarkShape.All;
-        int repeat = 7; int? threads = null; bool reference = true, json = false;
+        int repeat = 7; int? threads = null; bool reference = true, referenceBackward = false, json = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -35,10 +36,11 @@ sealed record BenchArguments(IReadOnlyList<ScanBenchmarkShape> Shapes, int Repea
                 case "--repeat": repeat = int.Parse(Next()); break;
                 case "--threads": threads = int.Parse(Next()); break;
                 case "--no-reference": reference = false; break;
+                case "--reference-backward": referenceBackward = true; break;
                 case "--json": json = true; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
-        return new BenchArguments(shapes, repeat, threads, reference, json);
+        return new BenchArguments(shapes, repeat, threads, reference, referenceBackward, json);
     }
 }

@@ -33,15 +33,17 @@ public sealed class BenchCommand : ICliCommand
         var shape = new Option<string>("--shape") { Description = "classic (B=1, 4×360 channels, N=16, L=64×64), light (4×72, N=10) or all.", DefaultValueFactory = _ => "all" };
         var noReference = new Option<bool>("--no-reference") { Description = "Skip the (slow) reference implementation and the speed-up." };
         var noBackward = new Option<bool>("--no-backward") { Description = "Time the forward only." };
+        var referenceBackward = new Option<bool>("--reference-backward") { Description = "Also time the reference's forward+backward (very slow: minutes and several GB at the classic shape)." };
         var cmd = new Command("scan", "Time the CPU selective-scan kernel (forward, forward+backward) at 1, 2, 4 … threads, and the reference once for the speed-up.")
-            { threads, repeat, json, shape, noReference, noBackward };
+            { threads, repeat, json, shape, noReference, noBackward, referenceBackward };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized();
             if (pr.GetValue(threads) is { } t) torch.set_num_threads(t);
             string s = pr.GetValue(shape)!;
             var shapes = s.Equals("all", StringComparison.OrdinalIgnoreCase) ? ScanBenchmarkShape.All : new[] { ScanBenchmarkShape.ByName(s) };
-            var options = new ScanBenchmark.Options(Repeat: pr.GetValue(repeat), Backward: !pr.GetValue(noBackward), Reference: !pr.GetValue(noReference));
+            var options = new ScanBenchmark.Options(Repeat: pr.GetValue(repeat), Backward: !pr.GetValue(noBackward), Reference: !pr.GetValue(noReference),
+                ReferenceBackward: pr.GetValue(referenceBackward));
             bool asJson = pr.GetValue(json);
             var reports = new List<ScanBenchmark.Report>();
             foreach (var sh in shapes)

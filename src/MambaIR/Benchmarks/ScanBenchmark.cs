@@ -16,7 +16,10 @@ public static class ScanBenchmark
     public static string FlopModel =>
         $"per (b,d,l,n) state update: forward {ForwardFlopsPerUpdate} (exp counted as 1), backward {BackwardFlopsPerUpdate}, forward+backward {ForwardFlopsPerUpdate + BackwardFlopsPerUpdate}";
 
-    public sealed record Options(int Warmup = 2, int Repeat = 7, bool Backward = true, bool Reference = true, IReadOnlyList<int>? ThreadCounts = null);
+    /// <param name="Reference">Time the reference forward once, for the speed-up.</param>
+    /// <param name="ReferenceBackward">Also time the reference forward+backward once (minutes and GBs at these shapes).</param>
+    public sealed record Options(int Warmup = 2, int Repeat = 7, bool Backward = true, bool Reference = true, bool ReferenceBackward = false,
+        IReadOnlyList<int>? ThreadCounts = null);
 
     /// <summary>One backend at one thread count. Times in ms (median), GFLOP/s from <see cref="FlopModel"/>.</summary>
     public sealed record Measurement(string Backend, int Threads, double ForwardMs, double? ForwardBackwardMs, double ForwardGflops, double? ForwardBackwardGflops)
@@ -57,7 +60,7 @@ public static class ScanBenchmark
             {
                 set_num_threads(threadCounts[^1]);
                 progress?.Invoke("reference implementation (slow; one run)");
-                reference = Measure(SelectiveScan.Reference, shape, dtype, 0, 1, options.Backward, threadCounts[^1]);
+                reference = Measure(SelectiveScan.Reference, shape, dtype, 0, 1, options.Backward && options.ReferenceBackward, threadCounts[^1]);
             }
             return new Report(shape.Name, shape.ToString(), shape.StateUpdates, "float32", kernel.VectorBitsFor(shape.StateSize, dtype),
                 BenchmarkTimer.MachineDescription(), FlopModel, results, reference);

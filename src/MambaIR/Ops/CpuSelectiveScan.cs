@@ -7,16 +7,20 @@ namespace MambaIR.Ops;
 /// <summary>
 /// The selective scan as a hand-written CPU kernel (float32 and float64): sequential over the sequence, parallel over
 /// (batch, channel) rows on <c>torch.get_num_threads()</c> threads, vectorised over the state with the widest SIMD the
-/// CPU has (AVX-512, AVX2 or 128-bit). Each row streams over L keeping only its (N) state, so the forward needs no
-/// memory beyond its inputs and output.
+/// CPU has (AVX-512, AVX2 or 128-bit; N is padded to the vector width with A = B = C = 0). Each row streams over L
+/// keeping only its (N) state in a register; nothing of size (Bt, Dm, L, N) is ever built.
+/// Float32 decays are computed as 2^(δ·A·log₂e) like the CUDA kernel's exp2f, with a 1-ulp vectorised exp2.
+/// <para>Memory of the forward: the output (Bt, Dm, L), the last state if asked for, copies of B and C transposed to
+/// (Bt, G, L, Np) (and of any non-contiguous input), and per worker thread 3·L + Lanes² values of scratch.</para>
 /// <para>
 /// Autograd: when grad mode is on and an input requires grad, the call goes through
-/// <see cref="CpuSelectiveScanFunction"/>. Its forward additionally keeps the state entering every chunk of
-/// <see cref="CpuScanRunner.ChunkLength"/> = 64 steps: Bt·Dm·⌈L/64⌉·Np values (Np = N rounded up to the vector
-/// width; 5.9 MB for the classic-SR block, Bt = 1, Dm = 1440, L = 4096, N = 16, float32), besides the inputs themselves.
-/// The backward recomputes one chunk of states at a time (per thread 2·64·Np values) and temporarily holds dB/dC partial
-/// sums of Bt·G·S·L·Np values each (S ≤ ⌈2·threads/(Bt·G)⌉ slices of a group's channels; 1 MB each for the classic block
-/// on 2 threads).
+/// <see cref="CpuSelectiveScanFunction"/>, whose forward also keeps the state entering every chunk of
+/// <see cref="CpuScanRunner.ChunkLength"/> = 64 steps: Bt·Dm·⌈L/64⌉·Np values (5.9 MB for the classic-SR block:
+/// Bt = 1, Dm = 1440, L = 4096, N = 16, float32), besides references to the inputs. It never stores all L states.
+/// The backward recomputes one chunk of states and decays at a time from its checkpoint (per worker 2·64·Np values,
+/// plus 8·L + 3·64·Lanes of row scratch), runs the adjoint backwards through it, and holds dB/dC partial sums of
+/// Bt·G·S·L·Np values each (S = ⌈2·threads/(Bt·G)⌉ slices of a group's channels, at most Dm/G; 1 MB each for the
+/// classic block on 2 threads) until they are reduced. Its outputs are the gradients, each the size of its input.
 /// </para>
 /// </summary>
 public sealed class CpuSelectiveScan : ISelectiveScan

@@ -14,6 +14,8 @@ internal static unsafe class TensorMemory
             throw new ArgumentException($"expected a contiguous CPU tensor, got {t.device} (contiguous: {t.is_contiguous()})");
         if (t.element_size() != sizeof(T)) throw new ArgumentException($"expected {typeof(T).Name} elements, got {t.dtype}");
         if (t.numel() == 0) return null;
-        fixed (byte* p = t.bytes) return (T*)p;
+        // A one-element view of the start: Tensor.bytes spans at most 2 GiB, the tensor itself may be larger.
+        using var first = t.view(-1).narrow(0, 0, 1);
+        fixed (byte* p = first.bytes) return (T*)p;
     }
 }
