@@ -14,7 +14,8 @@ public static class Checkpoint
     /// </summary>
     /// <param name="path">A PyTorch or safetensors file.</param>
     /// <param name="paramKey"><c>"auto"</c>: BasicSR's <c>params_ema</c> if present, else <c>params</c>; also unwraps
-    /// <c>state_dict</c>, <c>model</c>, <c>net_g</c>; a flat dict of tensors is used as is. Any other value names the
+    /// <c>state_dict</c>, <c>model</c>, <c>net_g</c> (or takes the only dict of tensors under another name); a flat dict of
+    /// tensors is used as is. Any other value names the
     /// top-level key holding the tensors (e.g. <c>"params"</c>); a missing key is an error that lists the keys present.
     /// Ignored for safetensors files, which are flat.</param>
     /// <param name="stripModulePrefix">Remove a leading <c>module.</c> (left by DataParallel) from every key.</param>

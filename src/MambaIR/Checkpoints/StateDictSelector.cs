@@ -5,7 +5,8 @@ namespace MambaIR.Checkpoints;
 /// <summary>
 /// Finds the dict of tensors inside an unpickled checkpoint. With <c>"auto"</c> it follows BasicSR's convention
 /// (<c>params_ema</c>, else <c>params</c>) and the common training wrappers (<c>state_dict</c>, <c>model</c>,
-/// <c>net_g</c>, ...); a flat dict of tensors is used as is. An explicit key must exist at the top level.
+/// <c>net_g</c>, ...), else the only dict of tensors there is; a flat dict of tensors is used as is. An explicit key
+/// must exist at the top level.
 /// </summary>
 internal static class StateDictSelector
 {
@@ -26,6 +27,14 @@ internal static class StateDictSelector
             {
                 if (HasTensors(d)) return (d, key);
                 string? next = WrapperKeys.FirstOrDefault(k => d.TryGet(k, out var v) && v is PickleDict inner && (HasTensors(inner) || inner.Count > 0));
+                if (next is null)
+                {
+                    // No known wrapper: take the one dict of tensors if there is exactly one (e.g. {'generator': ..., 'epoch': 5}).
+                    var candidates = d.Items.Where(kv => kv.Key is string && kv.Value is PickleDict inner && HasTensors(inner)).Select(kv => (string)kv.Key!).ToList();
+                    if (candidates.Count > 1)
+                        throw new CheckpointException(path, $"several dicts of tensors ({string.Join(", ", candidates.Select(c => $"'{c}'"))}); pass the param key of the weights to load");
+                    next = candidates.SingleOrDefault();
+                }
                 if (next is null) break;
                 d.TryGet(next, out var nv);
                 d = (PickleDict)nv!;

@@ -6,8 +6,9 @@ namespace MambaIR.Checkpoints;
 internal static class StorageReading
 {
     /// <summary>Reads <paramref name="numel"/> elements of <paramref name="dtype"/> from <paramref name="source"/>.
-    /// Returns null when the stream ends early.</summary>
-    public static Tensor? ReadFlat(Stream source, ScalarType dtype, long numel, bool bigEndian)
+    /// Returns null when the stream ends early. When <paramref name="expectedCrc"/> is given, the bytes' CRC-32 must
+    /// match it or <see cref="InvalidDataException"/> is thrown.</summary>
+    public static Tensor? ReadFlat(Stream source, ScalarType dtype, long numel, bool bigEndian, uint? expectedCrc = null)
     {
         int size = TensorDTypes.ElementSize(dtype);
         long nbytes = checked(numel * size);
@@ -15,6 +16,8 @@ internal static class StorageReading
         try
         {
             if (nbytes > 0 && !Fill(source, t, nbytes)) { t.Dispose(); return null; }
+            if (expectedCrc is { } crc && nbytes > 0 && Zip.Crc32.Update(0, t.bytes) is var actual && actual != crc)
+                throw new InvalidDataException($"CRC-32 mismatch: 0x{actual:X8} read, 0x{crc:X8} recorded");
             if (bigEndian && size > 1) SwapBytes(t, dtype, size);
             return t;
         }

@@ -47,9 +47,12 @@ internal sealed class TensorMaterializer : IDisposable
             Tensor storage = Storage(r.Storage, name);
             bool wholeStorage = r.StorageOffset == 0 && r.NumElements == storage.shape[0] && IsContiguous(r.Size, r.Stride)
                                 && _uses[r.Storage.Key] == 1;
-            result = wholeStorage
-                ? storage.view(r.Size)
-                : storage.as_strided(r.Size, r.Stride, r.StorageOffset).contiguous().clone();
+            if (wholeStorage) result = storage.view(r.Size);
+            else
+            {
+                var view = storage.as_strided(r.Size, r.Stride, r.StorageOffset);
+                result = view.is_contiguous() ? view.clone() : view.contiguous(); // a copy either way
+            }
         }
         return result.DetachFromDisposeScope();
     }

@@ -44,6 +44,9 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
                           "zip archive has no data.pkl, so it is not a PyTorch checkpoint (entries: "
                           + string.Join(", ", zip.Entries.Take(5).Select(e => e.FullName)) + (zip.Entries.Count > 5 ? ", ..." : "") + ")");
             string prefix = pkl.FullName[..^"data.pkl".Length];
+            if (zip.GetEntry(prefix + "constants.pkl") != null)
+                throw new CheckpointException(path, "this is a TorchScript archive (torch.jit.save), not a state dict; in Python, " +
+                                                    "save the weights with torch.save(model.state_dict(), path) and load that");
             string byteOrder = ReadText(zip, prefix + "byteorder") ?? "little";
             if (byteOrder is not ("little" or "big"))
                 throw new CheckpointException(path, $"unknown byteorder '{byteOrder}'");
@@ -51,7 +54,12 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
             object? root;
             using (var ms = new MemoryStream())
             {
-                try { using var s = pkl.Open(); s.CopyTo(ms); }
+                try
+                {
+                    using (var s = pkl.Open()) s.CopyTo(ms);
+                    if (pkl.Crc32 != 0 && Zip.Crc32.Update(0, ms.GetBuffer().AsSpan(0, (int)ms.Length)) != pkl.Crc32)
+                        throw new InvalidDataException("CRC-32 mismatch");
+                }
                 catch (InvalidDataException e) { throw new CheckpointException(path, $"corrupt record {pkl.FullName} ({e.Message})", e); }
                 ms.Position = 0;
                 try { root = new TorchPickleReader(ms).Load(); }
@@ -80,13 +88,20 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
         var entry = _zip.GetEntry(record)
             ?? throw new CheckpointException(_path, $"storage record '{record}' for tensor '{tensorName}' is missing from the archive");
         var dtype = storage.DType ?? throw new CheckpointException(_path, $"tensor '{tensorName}': unsupported storage type {storage.TypeName}");
-        long expected = storage.NumElements * TensorDTypes.ElementSize(dtype);
-        if (entry.Length < expected)
-            throw new CheckpointException(_path, $"storage record '{record}' holds {entry.Length} bytes but tensor '{tensorName}' needs {expected} ({storage.NumElements} x {dtype})");
+        int size = TensorDTypes.ElementSize(dtype);
+        if (storage.NumElements < 0)
+            throw new CheckpointException(_path, $"tensor '{tensorName}': storage '{storage.Key}' has a negative size");
+        if (storage.NumElements > entry.Length / size) // division: a corrupt size must not overflow the check
+            throw new CheckpointException(_path, $"storage record '{record}' holds {entry.Length} bytes but tensor '{tensorName}' needs " +
+                                                 $"{storage.NumElements * (decimal)size} ({storage.NumElements} x {dtype})");
+        long expected = storage.NumElements * size;
         try
         {
             using var s = entry.Open();
-            return StorageReading.ReadFlat(s, dtype, storage.NumElements, _bigEndian)
+            // torch records hold exactly the storage; a recorded CRC of 0 means the writer skipped it
+            // (torch.serialization.set_crc32_options(False)).
+            uint? crc = entry.Length == expected && entry.Crc32 != 0 ? entry.Crc32 : null;
+            return StorageReading.ReadFlat(s, dtype, storage.NumElements, _bigEndian, crc)
                 ?? throw new CheckpointException(_path, $"storage record '{record}' ends early (truncated file?)");
         }
         catch (InvalidDataException e)

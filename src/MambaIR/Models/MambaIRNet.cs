@@ -12,8 +12,9 @@ namespace MambaIR.Models;
 /// </summary>
 public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
 {
-    /// <summary>DIV2K RGB mean used by the official code for 3-channel models (0 for other channel counts).</summary>
-    public static IReadOnlyList<double> RgbMean { get; } = new[] { 0.4488, 0.4371, 0.4040 };
+    /// <summary>DIV2K RGB mean subtracted by the official code for 3-channel models (0 for other channel counts). The official
+    /// code keeps it as a float32 tensor and casts it to the input's dtype, so these are the float32 roundings.</summary>
+    public static IReadOnlyList<double> RgbMean { get; } = new double[] { 0.4488f, 0.4371f, 0.4040f };
 
     private readonly Conv2d conv_first;
     private readonly PatchEmbed patch_embed;
@@ -61,6 +62,8 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
+        if (x.dtype != conv_first.weight!.dtype || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
+            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
         using var scope = NewDisposeScope();
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;

@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MambaIR.Models;
@@ -7,16 +6,14 @@ namespace MambaIR.Models;
 /// <summary>The lightweight-SR upsampler (key <c>upsample</c>): Conv3×3 C→s²·Cout (key 0), then PixelShuffle(s). Any s ≥ 1.</summary>
 public sealed class UpsampleOneStep : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv;
-    private readonly PixelShuffle shuffle;
+    // Registered by index ("0", "1") as in the official nn.Sequential subclass; not as named fields.
+    private readonly nn.Module<Tensor, Tensor>[] steps;
 
     public UpsampleOneStep(int scale, long numFeat, long outChannels) : base(nameof(UpsampleOneStep))
     {
-        conv = nn.Conv2d(numFeat, (long)scale * scale * outChannels, 3, padding: 1);
-        shuffle = nn.PixelShuffle(scale);
-        register_module("0", conv);
-        register_module("1", shuffle);
+        steps = new nn.Module<Tensor, Tensor>[] { nn.Conv2d(numFeat, (long)scale * scale * outChannels, 3, padding: 1), nn.PixelShuffle(scale) };
+        for (int i = 0; i < steps.Length; i++) register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), steps[i]);
     }
 
-    public override Tensor forward(Tensor x) => shuffle.forward(conv.forward(x));
+    public override Tensor forward(Tensor x) => steps[1].forward(steps[0].forward(x));
 }

@@ -11,6 +11,10 @@ public static class CheckpointTestFiles
     public static IEnumerable<object[]> TorchCheckpoints() => Find(TestPaths.RefVec).Concat(Find(Path.Combine(TestPaths.RefVec, "recognizers")))
         .Select(p => new object[] { Path.GetRelativePath(TestPaths.RefVec, p) });
 
+    /// <summary>The PyTorch checkpoints small enough (≤ 20 MB) for write round trips in the unit-test budget.</summary>
+    public static IEnumerable<object[]> SmallTorchCheckpoints() =>
+        TorchCheckpoints().Where(o => new FileInfo(Full((string)o[0])).Length <= 20_000_000);
+
     /// <summary>Every refvec model checkpoint NAME.pth that has a NAME.json beside it.</summary>
     public static IEnumerable<object[]> ModelCheckpoints() => Find(TestPaths.RefVec)
         .Where(p => File.Exists(JsonFor(p)))

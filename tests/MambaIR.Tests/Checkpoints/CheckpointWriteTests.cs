@@ -16,7 +16,7 @@ public class CheckpointWriteTests : IDisposable
     string Temp(string name) => Path.Combine(_dir, name);
 
     [Theory]
-    [MemberData(nameof(CheckpointTestFiles.TorchCheckpoints), MemberType = typeof(CheckpointTestFiles))]
+    [MemberData(nameof(CheckpointTestFiles.SmallTorchCheckpoints), MemberType = typeof(CheckpointTestFiles))]
     public void PthAndSafetensorsRoundTripsAreBitIdentical(string file)
     {
         using var original = Checkpoint.Load(CheckpointTestFiles.Full(file), stripModulePrefix: false);

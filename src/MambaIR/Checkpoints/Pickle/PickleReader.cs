@@ -132,7 +132,7 @@ internal class PickleReader
                         foreach (var p in pairs) if (p is object?[] { Length: 2 } kv) d.Set(kv[0], kv[1]);
                     return d;
                 case "builtins.list" or "__builtin__.list": return args.Length == 1 && args[0] is List<object?> l ? new List<object?>(l) : new List<object?>();
-                case "builtins.set" or "__builtin__.set" or "builtins.frozenset":
+                case "builtins.set" or "__builtin__.set" or "builtins.frozenset" or "__builtin__.frozenset":
                     var s = new PickleSet { Frozen = g.Name == "frozenset" };
                     if (args.Length == 1 && args[0] is List<object?> items) s.Items.AddRange(items);
                     return s;
