@@ -74,6 +74,25 @@ public class CpuScanTests
     }
 
     [Fact]
+    public void LongSequencesSpanningSeveralTilesMatchReference()
+    {
+        // The forward walks L in tiles of 512 steps: 1100 = 2 tiles + a partial one (checkpoints too, via autograd).
+        var x = Random(2, 3, 1100, 16, 1, z: true, bias: true, softplus: true, last: true);
+        var kernel = new CpuSelectiveScan();
+        var want = SelectiveScan.Reference.Run(x);
+        var got = kernel.Run(x);
+        AssertClose(want.Output, got.Output, 1e-12, "out");
+        AssertClose(want.LastState!, got.LastState!, 1e-12, "last state");
+        // The backward restarts every 64-step chunk from the checkpoints written across tiles: check dδ by finite differences.
+        var grads = Gradients(kernel, x);
+        var v = randn(x.Delta.shape, dtype: ScalarType.Float64, generator: new Generator(2));
+        const double eps = 1e-6;
+        double numeric = (Loss(kernel.Run(x with { Delta = x.Delta + eps * v })) - Loss(kernel.Run(x with { Delta = x.Delta - eps * v }))).item<double>() / (2 * eps);
+        double analytic = (grads["delta"] * v).sum().item<double>();
+        Assert.True(Math.Abs(numeric - analytic) <= 1e-6 * Math.Abs(numeric), $"ddelta: finite differences {numeric} vs backward {analytic}");
+    }
+
+    [Fact]
     public void Float32GradientsMatchFloat64Reference()
     {
         var x = Random(2, 8, 100, 16, 4, z: true, bias: true, softplus: true, last: false);

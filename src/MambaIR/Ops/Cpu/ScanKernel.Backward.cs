@@ -57,7 +57,7 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         int row = b * p.Channels + d;
         long rowOffset = (long)row * length;
         T* u = p.U + rowOffset, gradOut = o.GradOutput + rowOffset, z = p.Z == null ? null : p.Z + rowOffset;
-        PrepareDelta(p, d, rowOffset, w.Dt, w.Dtu, w.Dsp, w.Stage);
+        PrepareDelta(p, d, rowOffset, length, w.Dt, w.Dtu, w.Dsp, w.Stage);
 
         // gy = grad·SiLU(z); dD = Σ gy·u.
         TV dD = S.Zero;

@@ -50,14 +50,14 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     }
 
     /// <summary>
-    /// δ = softplus(delta + bias) (or delta + bias), δ·u, and optionally dδ/d(delta) for one row, over the padded length
+    /// δ = softplus(delta + bias) (or delta + bias), δ·u, and optionally dδ/d(delta) for <paramref name="length"/> steps of a
+    /// row of channel <paramref name="d"/> from element <paramref name="offset"/>, over the padded length
     /// (δ·u is 0 in the padding, since u reads as 0 there).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void PrepareDelta(ScanProblem<T> p, int d, long rowOffset, T* dt, T* dtu, T* dsp, T* stage)
+    static void PrepareDelta(ScanProblem<T> p, int d, long offset, int length, T* dt, T* dtu, T* dsp, T* stage)
     {
-        int length = p.Length;
-        T* u = p.U + rowOffset, delta = p.Delta + rowOffset;
+        T* u = p.U + offset, delta = p.Delta + offset;
         TV bias = S.Splat(p.DeltaBias == null ? T.Zero : p.DeltaBias[d]);
         for (int i = 0; i < length; i += S.Lanes)
         {
