@@ -8,10 +8,11 @@ namespace MambaIR.Ops;
 /// The selective scan as a hand-written CPU kernel (float32 and float64): sequential over the sequence, parallel over
 /// (batch, channel) rows on <c>torch.get_num_threads()</c> threads, vectorised over the state with the widest SIMD the
 /// CPU has (AVX-512, AVX2 or 128-bit; N is padded to the vector width with A = B = C = 0). Each row streams over L
-/// keeping only its (N) state in a register; nothing of size (Bt, Dm, L, N) is ever built.
+/// keeping only its (N) state in a register; nothing of size (Bt, Dm, L, N) is ever built. The forward walks L in tiles of
+/// 512 steps so that the rows of a task reuse each tile of B and C from cache.
 /// Float32 decays are computed as 2^(δ·A·log₂e) like the CUDA kernel's exp2f, with a 1-ulp vectorised exp2.
 /// <para>Memory of the forward: the output (Bt, Dm, L), the last state if asked for, copies of B and C transposed to
-/// (Bt, G, L, Np) (and of any non-contiguous input), and per worker thread 3·L + Lanes² values of scratch.</para>
+/// (Bt, G, L, Np) (and of any non-contiguous input), and per worker thread 3·512 + rows·Np + Lanes² values of scratch.</para>
 /// <para>
 /// Autograd: when grad mode is on and an input requires grad, the call goes through
 /// <see cref="CpuSelectiveScanFunction"/>, whose forward also keeps the state entering every chunk of
