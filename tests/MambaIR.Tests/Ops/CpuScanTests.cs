@@ -113,10 +113,11 @@ public class CpuScanTests
         var gen = new Generator(11);
         foreach (var (name, _) in grads)
         {
-            var v = randn(Get(x, name).shape, dtype: ScalarType.Float64, generator: gen);
+            var input = Get(x, name)!;
+            var v = randn(input.shape, dtype: ScalarType.Float64, generator: gen);
             const double eps = 1e-6;
-            double plus = Loss(kernel.Run(With(x, name, Get(x, name) + eps * v))).item<double>();
-            double minus = Loss(kernel.Run(With(x, name, Get(x, name) - eps * v))).item<double>();
+            double plus = Loss(kernel.Run(With(x, name, input + eps * v))).item<double>();
+            double minus = Loss(kernel.Run(With(x, name, input - eps * v))).item<double>();
             double numeric = (plus - minus) / (2 * eps), analytic = (grads[name] * v).sum().item<double>();
             Assert.True(Math.Abs(numeric - analytic) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), $"d{name}: finite differences {numeric} vs backward {analytic}");
         }
