@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MambaIR.Benchmarks;
 using MambaIR.Native;
@@ -17,7 +18,7 @@ foreach (var shape in opts.Shapes)
     reports.Add(report);
     if (!opts.Json) Console.WriteLine(ScanBenchmarkFormatter.Format(report));
 }
-if (opts.Json) Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true }));
+if (opts.Json) Console.WriteLine(JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 return 0;
 
 sealed record BenchArguments(IReadOnlyList<ScanBenchmarkShape> Shapes, int Repeat, int? Threads, bool Reference, bool ReferenceBackward, bool Json)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MambaIR.Benchmarks;
 using MambaIR.Native;
@@ -23,7 +24,7 @@ public sealed class BenchCommand : ICliCommand
     static Option<int> Repeat(int fallback) => new("--repeat") { Description = "Timed runs; the median is reported.", DefaultValueFactory = _ => fallback };
     static Option<bool> Json() => new("--json") { Description = "Print the report as JSON instead of a table." };
 
-    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     static Command Scan()
     {
