@@ -74,17 +74,27 @@ internal static unsafe partial class ScanKernel<T, TV, S>
         for (int l0 = 0; l0 < length; l0 += lanes)
         {
             if (checkpoints != null && l0 % chunk == 0) S.Store(checkpoints + (long)(l0 / chunk) * lanes, hv);
-            int l1 = Math.Min(length, l0 + lanes);
-            T* bl = bm + (long)l0 * lanes, cl = cm + (long)l0 * lanes, pr = products;
-            for (int l = l0; l < l1; l++, bl += lanes, cl += lanes, pr += lanes)
-            {
-                TV decay = S.DecayExp(S.Mul(S.Splat(dt[l]), av));
-                hv = S.MulAdd(decay, hv, S.Mul(S.Splat(dtu[l]), S.Load(bl)));
-                S.Store(pr, S.Mul(hv, S.Load(cl)));
-            }
+            hv = Recur1Block(av, hv, bm + (long)l0 * lanes, cm + (long)l0 * lanes, dt + l0, dtu + l0, products, Math.Min(lanes, length - l0));
             S.SumRows(products, y + l0);
         }
         S.Store(h, hv);
+    }
+
+    /// <summary>
+    /// Up to Lanes steps of <see cref="Recur1"/>. A separate, never-inlined method: with the row sums in the same loop
+    /// nest the JIT keeps h in memory and reloads it every step, which puts a store-to-load forward on the recurrence.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static TV Recur1Block(TV av, TV hv, T* bl, T* cl, T* dt, T* dtu, T* products, int count)
+    {
+        int lanes = S.Lanes;
+        for (int l = 0; l < count; l++, bl += lanes, cl += lanes, products += lanes)
+        {
+            TV decay = S.DecayExp(S.Mul(S.Splat(dt[l]), av));
+            hv = S.MulAdd(decay, hv, S.Mul(S.Splat(dtu[l]), S.Load(bl)));
+            S.Store(products, S.Mul(hv, S.Load(cl)));
+        }
+        return hv;
     }
 
     /// <summary>The recurrence for a state of several vectors, kept in <paramref name="h"/>; outputs as in <see cref="Recur1"/>.</summary>
