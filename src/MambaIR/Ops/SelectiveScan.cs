@@ -9,9 +9,10 @@ public static class SelectiveScan
 {
     public const string EnvironmentVariable = "MAMBAIR_SCAN";
 
-    /// <summary>Backends in order of preference; the reference comes last and runs anything.</summary>
+    /// <summary>Backends in order of preference: the CPU kernel for float32/float64 CPU tensors; the reference comes last and runs anything.</summary>
     static readonly List<ISelectiveScan> Backends = new()
     {
+        new CpuSelectiveScan(),
         new ReferenceSelectiveScan(),
     };
 

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using MambaIR.Models;
+using MambaIR.Ops;
+using static TorchSharp.torch;
+
+namespace MambaIR.Benchmarks;
+
+/// <summary>
+/// Single-image latency of a whole MambaIR network (randomly initialised; weights do not change the cost) on CPU,
+/// with the share of the time spent in the selective scan (timed around every scan call) versus everything else.
+/// </summary>
+public static class ModelBenchmark
+{
+    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null);
+
+    public sealed record Report(
+        string Preset, int Height, int Width, string Backend, int Threads, string Machine,
+        double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage)
+    {
+        /// <summary>Fraction of the forward spent inside the scan.</summary>
+        public double ScanShare => ScanMsPerImage / MedianMs;
+        public double RestMsPerImage => MedianMs - ScanMsPerImage;
+    }
+
+    public static Report Run(string preset, int height, int width, Options options)
+    {
+        if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
+        var config = MambaIRPresets.Get(preset).Config;
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var net = new MambaIRNet(config);
+        net.eval();
+        var image = rand(1, config.InChans, height, width);
+        var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.Choose(SelectiveScanForCpu(config)) : SelectiveScan.ByName(options.Backend));
+        var previous = SelectiveScan.Forced;
+        SelectiveScan.Forced = scan;
+        try
+        {
+            using var _ = no_grad();
+            for (int i = 0; i < options.Warmup; i++) { using var s = NewDisposeScope(); net.forward(image); }
+            scan.Reset();
+            var timing = BenchmarkTimer.Measure(() => net.forward(image), 0, options.Repeat);
+            return new Report(preset, height, width, scan.Name, get_num_threads(), BenchmarkTimer.MachineDescription(),
+                timing.MedianMs, timing.MinMs, scan.Elapsed.TotalMilliseconds / options.Repeat, scan.Calls / options.Repeat);
+        }
+        finally { SelectiveScan.Forced = previous; }
+    }
+
+    /// <summary>A tiny float32 CPU scan call, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
+    static SelectiveScanInputs SelectiveScanForCpu(MambaIRConfig config) =>
+        new(zeros(1, 1, 1), zeros(1, 1, 1), zeros(1, config.DState), zeros(1, config.DState, 1), zeros(1, config.DState, 1));
+}

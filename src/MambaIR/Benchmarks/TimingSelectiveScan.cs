@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using MambaIR.Ops;
+
+namespace MambaIR.Benchmarks;
+
+/// <summary>
+/// Wraps a scan backend and adds up the wall time spent inside it, so a whole-network run can report the share of
+/// time in the scan. Install it with <see cref="SelectiveScan.Forced"/> on the thread that runs the network.
+/// </summary>
+public sealed class TimingSelectiveScan(ISelectiveScan inner) : ISelectiveScan
+{
+    long _ticks;
+
+    public string Name => inner.Name;
+    public bool CanRun(SelectiveScanInputs inputs) => inner.CanRun(inputs);
+
+    /// <summary>Number of scan calls since the last <see cref="Reset"/>.</summary>
+    public int Calls { get; private set; }
+    /// <summary>Time inside the scan since the last <see cref="Reset"/>.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, _ticks);
+
+    public void Reset() { _ticks = 0; Calls = 0; }
+
+    public SelectiveScanResult Run(SelectiveScanInputs inputs)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try { return inner.Run(inputs); }
+        finally { _ticks += Stopwatch.GetTimestamp() - start; Calls++; }
+    }
+}
