@@ -67,18 +67,21 @@ public sealed class BenchCommand : ICliCommand
         var preset = new Option<string>("--preset") { Description = "Network preset, e.g. light-x2, classic-x2 (see `mambair presets`).", Required = true };
         var size = new Option<string>("--size") { Description = "Input image size HxW, e.g. 128x128.", DefaultValueFactory = _ => "128x128" };
         var backend = new Option<string?>("--scan") { Description = "Selective-scan backend (cpu, reference); default: the one the network would pick." };
+        var device = CliOptions.Device();
+        var libtorch = CliOptions.LibTorch();
         var cmd = new Command("model", "Single-image forward latency of a whole network (random weights) with the share of time in the selective scan.")
-            { threads, repeat, json, preset, size, backend };
+            { threads, repeat, json, preset, size, backend, device, libtorch };
         cmd.SetAction(pr =>
         {
-            TorchRuntime.EnsureInitialized();
+            TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
             if (pr.GetValue(threads) is { } t) torch.set_num_threads(t);
             var (h, w) = ParseSize(pr.GetValue(size)!);
-            var r = ModelBenchmark.Run(pr.GetValue(preset)!, h, w, new ModelBenchmark.Options(Repeat: pr.GetValue(repeat), Backend: pr.GetValue(backend)));
+            var dev = ComputeDevice.Resolve(pr.GetValue(device));
+            var r = ModelBenchmark.Run(pr.GetValue(preset)!, h, w, new ModelBenchmark.Options(Repeat: pr.GetValue(repeat), Backend: pr.GetValue(backend), Device: dev));
             if (pr.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
             else
             {
-                Console.WriteLine($"{r.Preset} on one {r.Height}x{r.Width} image, {r.Threads} thread(s), scan backend {r.Backend}");
+                Console.WriteLine($"{r.Preset} on one {r.Height}x{r.Width} image, {r.Device}, {r.Threads} CPU thread(s), scan backend {r.Backend}");
                 Console.WriteLine($"  machine: {r.Machine}");
                 Console.WriteLine($"  forward: median {r.MedianMs:F1} ms (min {r.MinMs:F1}) over {pr.GetValue(repeat)} runs");
                 Console.WriteLine($"  scan:    {r.ScanMsPerImage:F1} ms in {r.ScanCallsPerImage} calls ({100 * r.ScanShare:F0}%); rest {r.RestMsPerImage:F1} ms");

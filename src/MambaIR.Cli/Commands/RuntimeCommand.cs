@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MambaIR.Models;
 using MambaIR.Native;
 using MambaIR.Ops;
 using TorchSharp;
@@ -24,10 +25,14 @@ public sealed class RuntimeCommand : ICliCommand
             foreach (var line in TorchRuntime.Log) Console.WriteLine($"  {line}");
             if (pr.GetValue(check) is { } spec)
             {
-                var results = RuntimeSelfCheck.Run(ComputeDevice.Resolve(spec));
+                var device = ComputeDevice.Resolve(spec);
+                var results = RuntimeSelfCheck.Run(device);
                 foreach (var r in results)
                     Console.WriteLine($"check {r.Device,-8} {r.Operation,-9} max|diff vs cpu| = {r.MaxAbsDifference:E2}  {(r.Passed ? "ok" : "FAILED")}");
-                return results.All(r => r.Passed) ? 0 : 1;
+                var net = NetworkDeviceCheck.Run(device);
+                bool netOk = net.MaxOutputDifference <= 1e-9 && net.MaxRelativeGradientDifference <= 1e-7;
+                Console.WriteLine($"check {device,-8} MambaIR   max|output diff| = {net.MaxOutputDifference:E2}, max relative gradient diff = {net.MaxRelativeGradientDifference:E2} (scan: {net.ScanBackend})  {(netOk ? "ok" : "FAILED")}");
+                return results.All(r => r.Passed) && netOk ? 0 : 1;
             }
             return 0;
         });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MambaIR.Models;
 using MambaIR.Ops;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MambaIR.Benchmarks;
@@ -11,10 +12,10 @@ namespace MambaIR.Benchmarks;
 /// </summary>
 public static class ModelBenchmark
 {
-    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null);
+    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null);
 
     public sealed record Report(
-        string Preset, int Height, int Width, string Backend, int Threads, string Machine,
+        string Preset, int Height, int Width, string Backend, int Threads, string Machine, string Device,
         double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage)
     {
         /// <summary>Fraction of the forward spent inside the scan.</summary>
@@ -28,23 +29,29 @@ public static class ModelBenchmark
         var config = MambaIRPresets.Get(preset).Config;
         using var scope = NewDisposeScope();
         manual_seed(0);
+        var device = options.Device ?? CPU;
         using var net = new MambaIRNet(config);
-        net.eval();
-        var image = rand(1, config.InChans, height, width);
+        net.to(device).eval();
+        var image = rand(1, config.InChans, height, width).to(device);
+        // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
+        void Forward() { var y = net.forward(image); if (device.type == DeviceType.CUDA) y.sum().item<float>(); }
         var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.Choose(SelectiveScanForCpu(config)) : SelectiveScan.ByName(options.Backend));
         var previous = SelectiveScan.Forced;
         SelectiveScan.Forced = scan;
         try
         {
             using var _ = no_grad();
-            for (int i = 0; i < options.Warmup; i++) { using var s = NewDisposeScope(); net.forward(image); }
+            for (int i = 0; i < options.Warmup; i++) { using var s = NewDisposeScope(); Forward(); }
             scan.Reset();
-            var timing = BenchmarkTimer.Measure(() => net.forward(image), 0, options.Repeat);
-            return new Report(preset, height, width, scan.Name, get_num_threads(), BenchmarkTimer.MachineDescription(),
+            var timing = BenchmarkTimer.Measure(Forward, 0, options.Repeat);
+            return new Report(preset, height, width, scan.Name, get_num_threads(),
+                device.type == DeviceType.CUDA ? cuda_device_name(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
                 timing.MedianMs, timing.MinMs, scan.Elapsed.TotalMilliseconds / options.Repeat, scan.Calls / options.Repeat);
         }
         finally { SelectiveScan.Forced = previous; }
     }
+
+    static string cuda_device_name(Device device) => $"CUDA device {device.index}";
 
     /// <summary>A tiny float32 CPU scan call, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
     static SelectiveScanInputs SelectiveScanForCpu(MambaIRConfig config) =>
