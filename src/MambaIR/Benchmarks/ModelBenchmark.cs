@@ -35,7 +35,7 @@ public static class ModelBenchmark
         var image = rand(1, config.InChans, height, width).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
         void Forward() { var y = net.forward(image); if (device.type == DeviceType.CUDA) y.sum().item<float>(); }
-        var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.Choose(SelectiveScanForCpu(config)) : SelectiveScan.ByName(options.Backend));
+        var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.Choose(ProbeInputs(config, device)) : SelectiveScan.ByName(options.Backend));
         var previous = SelectiveScan.Forced;
         SelectiveScan.Forced = scan;
         try
@@ -53,7 +53,8 @@ public static class ModelBenchmark
 
     static string cuda_device_name(Device device) => $"CUDA device {device.index}";
 
-    /// <summary>A tiny float32 CPU scan call, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
-    static SelectiveScanInputs SelectiveScanForCpu(MambaIRConfig config) =>
-        new(zeros(1, 1, 1), zeros(1, 1, 1), zeros(1, config.DState), zeros(1, config.DState, 1), zeros(1, config.DState, 1));
+    /// <summary>A tiny float32 scan call on the device, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
+    static SelectiveScanInputs ProbeInputs(MambaIRConfig config, Device device) =>
+        new(zeros(1, 1, 1, device: device), zeros(1, 1, 1, device: device), zeros(1, config.DState, device: device),
+            zeros(1, config.DState, 1, device: device), zeros(1, config.DState, 1, device: device));
 }
