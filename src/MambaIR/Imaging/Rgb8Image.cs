@@ -39,7 +39,7 @@ public sealed class Rgb8Image
             img.CopyPixelDataTo(px);
             return new Rgb8Image(img.Width, img.Height, px);
         }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or ImageFormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException($"{what}: cannot decode image ({encoded.Length} bytes): {e.Message}", e);
         }
