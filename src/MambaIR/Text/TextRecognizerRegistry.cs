@@ -1,3 +1,5 @@
+using MambaIR.Text.Recognizers;
+
 namespace MambaIR.Text;
 
 /// <summary>The recognizers available in this build (every <see cref="ITextRecognizerProvider"/> in the MambaIR assembly).</summary>
@@ -15,6 +17,9 @@ public static class TextRecognizerRegistry
     /// <summary>The provider called <paramref name="name"/>; throws naming the known ones.</summary>
     public static ITextRecognizerProvider Get(string name) => All.Value.TryGetValue(name, out var p) ? p
         : throw new ArgumentException($"unknown recognizer '{name}' (available: {string.Join(", ", Providers.Select(x => x.Name))})");
+
+    /// <summary>True when <paramref name="name"/> is a provider whose accuracies compare with the published tables.</summary>
+    public static bool IsComparable(string name) => All.Value.TryGetValue(name, out var p) && p.ComparableWithPublished;
 
     /// <summary>
     /// Parses <c>NAME=PATH</c> or <c>NAME</c> (installed weights) and loads the recognizer. Throws

@@ -1,4 +1,5 @@
 using MambaIR.Text;
+using MambaIR.Text.Recognizers;
 using MambaIR.Text.PpOcr;
 using MambaIR.Text.Synthetic;
 using TorchSharp;

@@ -1,7 +1,9 @@
 namespace MambaIR.Text.Evaluation;
 
 /// <summary>A published TextZoom row: easy / medium / hard / sample-weighted average.</summary>
-public sealed record PublishedRow(string Method, string Metric, double Easy, double Medium, double Hard, double Average, string Source, bool Verified);
+/// <param name="Note">Set where the row is known to be internally inconsistent (e.g. an average that is not the
+/// sample-weighted mean of its subset values), as printed in the source.</param>
+public sealed record PublishedRow(string Method, string Metric, double Easy, double Medium, double Hard, double Average, string Source, bool Verified, string? Note = null);
 
 /// <summary>
 /// Published TextZoom results carried as data with their source (transcribed in <c>docs/basicsr-textzoom.md</c> §3.6).
@@ -58,6 +60,14 @@ public static class PublishedTextZoomResults
         Quality("TSRN", [25.07, 18.86, 19.71, 21.42], [0.8897, 0.6676, 0.7302, 0.7690]);
         Quality("TBSRN", [23.46, 19.17, 19.68, 20.91], [0.8729, 0.6455, 0.7452, 0.7603]);
         Quality("TATT", [24.72, 19.02, 20.31, 21.52], [0.9006, 0.6911, 0.7703, 0.7930], psnrVerified: true);
+        Annotate(rows, "SAN", "aster", "average as printed in the source; the sample-weighted mean of its subsets is 52.0 (50.7 is RCAN's average)");
+        Annotate(rows, "C3-STISR", "moran", "average as printed in the source; the sample-weighted mean of its subsets is 60.4");
         return rows;
+    }
+
+    static void Annotate(List<PublishedRow> rows, string method, string metric, string note)
+    {
+        int i = rows.FindIndex(r => r.Method == method && r.Metric == metric);
+        rows[i] = rows[i] with { Note = note };
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using MambaIR.Text.Recognizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,6 +32,9 @@ public sealed class PpOcrRecognizer : ITextRecognizer
     /// <inheritdoc/>
     public string Name => "ppocr";
 
+    /// <inheritdoc/>
+    public ScalarType DType => ScalarType.Float32;
+
     /// <summary>Loads the ONNX model and the key list (one character per line; blank is class 0, space the last class).</summary>
     public PpOcrRecognizer(string modelPath, string keysPath, int threads = 0)
     {
@@ -56,7 +60,11 @@ public sealed class PpOcrRecognizer : ITextRecognizer
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Recognize(Tensor imagesRgb01)
+    /// <remarks>Lower-case and restricted to <c>[0-9a-z]</c> like the other protocol recognizers; <see cref="RecognizeRaw"/> keeps case, punctuation and CJK.</remarks>
+    public IReadOnlyList<string> Recognize(Tensor srImages) => RecognizeRaw(srImages).Select(TextNormalizer.Lower).ToArray();
+
+    /// <summary>The model's text as decoded (any of its 6,623 characters and space), for (B, C≥3, H, W) RGB [0,1] images.</summary>
+    public IReadOnlyList<string> RecognizeRaw(Tensor imagesRgb01)
     {
         if (imagesRgb01.dim() != 4 || imagesRgb01.shape[1] < 3) throw new ArgumentException($"expected (B,C≥3,H,W) images, got ({string.Join(",", imagesRgb01.shape)})");
         int b = (int)imagesRgb01.shape[0];

@@ -1,3 +1,5 @@
+using MambaIR.Text.Recognizers;
+
 namespace MambaIR.Text.PpOcr;
 
 /// <summary>

@@ -36,4 +36,17 @@ public sealed record SyntheticTextZoomOptions
 
     /// <summary>Text rotation drawn from ±this many degrees.</summary>
     public double MaxRotationDegrees { get; init; } = 3.0;
+
+    /// <summary>
+    /// Degradation presets mimicking TextZoom's subsets: <c>easy</c> (σ_blur 0.3–0.8, noise ≤ 3, JPEG 70–95),
+    /// <c>medium</c> (0.6–1.2, ≤ 5, 50–90), <c>hard</c> (0.9–1.6, ≤ 8, 35–75); <c>mixed</c> is the default ranges.
+    /// </summary>
+    public static SyntheticTextZoomOptions ForDifficulty(string difficulty, int seed) => difficulty.ToLowerInvariant() switch
+    {
+        "easy" => new() { Seed = seed, MinBlurSigma = 0.3, MaxBlurSigma = 0.8, MaxNoiseSigma = 3, MinJpegQuality = 70, MaxJpegQuality = 95 },
+        "medium" => new() { Seed = seed, MinBlurSigma = 0.6, MaxBlurSigma = 1.2, MaxNoiseSigma = 5, MinJpegQuality = 50, MaxJpegQuality = 90 },
+        "hard" => new() { Seed = seed, MinBlurSigma = 0.9, MaxBlurSigma = 1.6, MaxNoiseSigma = 8, MinJpegQuality = 35, MaxJpegQuality = 75 },
+        "mixed" => new() { Seed = seed },
+        _ => throw new ArgumentException($"difficulty '{difficulty}': expected easy, medium, hard or mixed"),
+    };
 }
