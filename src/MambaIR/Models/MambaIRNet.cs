@@ -1,0 +1,97 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MambaIR.Models;
+
+/// <summary>
+/// The MambaIR v1 network (official <c>basicsr/archs/mambair_arch.py</c> class <c>MambaIR</c>), with the official
+/// state-dict names. <see cref="forward"/> takes images (B, in_chans, H, W) in [0, 1] of any size and returns
+/// (B, in_chans, s·H, s·W); mean subtraction and <c>img_range</c> are applied inside, as in the official code:
+/// conv_first → RSSGs → norm → conv_after_body (+ long skip) → upsampler.
+/// </summary>
+public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
+{
+    /// <summary>DIV2K RGB mean subtracted by the official code for 3-channel models (0 for other channel counts). The official
+    /// code keeps it as a float32 tensor and casts it to the input's dtype, so these are the float32 roundings.</summary>
+    public static IReadOnlyList<double> RgbMean { get; } = new double[] { 0.4488f, 0.4371f, 0.4040f };
+
+    private readonly Conv2d conv_first;
+    private readonly PatchEmbed patch_embed;
+    private readonly ModuleList<ResidualGroup> layers;
+    private readonly LayerNorm norm;
+    private readonly nn.Module<Tensor, Tensor> conv_after_body;
+    private readonly Sequential? conv_before_upsample;
+    private readonly nn.Module<Tensor, Tensor>? upsample;
+    private readonly Conv2d? conv_last;
+    private readonly double[] mean;
+
+    /// <summary>The hyper-parameters this network was built with.</summary>
+    public MambaIRConfig Config { get; }
+
+    public MambaIRNet(MambaIRConfig config) : base("MambaIR")
+    {
+        Config = config.Validate();
+        long c = config.EmbedDim, cin = config.InChans;
+        mean = cin == 3 ? RgbMean.ToArray() : new double[cin];
+        conv_first = nn.Conv2d(cin, c, 3, padding: 1);
+        patch_embed = new PatchEmbed(c, config.PatchNorm);
+        layers = new ModuleList<ResidualGroup>(config.Depths.Select(d => new ResidualGroup(config, d)).ToArray());
+        norm = nn.LayerNorm(c);
+        conv_after_body = ResidualConv.Create(c, config.ResiConnection);
+        switch (config.Upsampler)
+        {
+            case Upsampler.PixelShuffle:
+                conv_before_upsample = nn.Sequential(("0", nn.Conv2d(c, MambaIRConfig.NumFeat, 3, padding: 1)), ("1", nn.LeakyReLU(0.01)));
+                upsample = new Upsample(config.Upscale, MambaIRConfig.NumFeat);
+                conv_last = nn.Conv2d(MambaIRConfig.NumFeat, cin, 3, padding: 1);
+                break;
+            case Upsampler.PixelShuffleDirect:
+                upsample = new UpsampleOneStep(config.Upscale, c, cin);
+                break;
+            default:
+                conv_last = nn.Conv2d(c, cin, 3, padding: 1);
+                break;
+        }
+        RegisterComponents();
+        InitWeights();
+    }
+
+    /// <summary>Restores (B, in_chans, H, W) images in [0, 1]; returns (B, in_chans, s·H, s·W).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[1] != Config.InChans)
+            throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
+        using var scope = NewDisposeScope();
+        var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
+        x = (x - meanT) * Config.ImgRange;
+        var first = conv_first.forward(x);
+        var body = conv_after_body.forward(ForwardFeatures(first)) + first;
+        Tensor y = Config.Upsampler switch
+        {
+            Upsampler.PixelShuffle => conv_last!.forward(upsample!.forward(conv_before_upsample!.forward(body))),
+            Upsampler.PixelShuffleDirect => upsample!.forward(body),
+            _ => x + conv_last!.forward(body),
+        };
+        return (y / Config.ImgRange + meanT).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body.</summary>
+    Tensor ForwardFeatures(Tensor x)
+    {
+        var t = patch_embed.forward(x.permute(0, 2, 3, 1));   // tokens in raster order, viewed as (B, H, W, C)
+        foreach (var layer in layers) t = layer.forward(t);
+        return norm.forward(t).permute(0, 3, 1, 2);
+    }
+
+    /// <summary>The official <c>_init_weights</c>: Linear weights ~ trunc-normal(std 0.02), LayerNorm weight 1 and bias 0
+    /// (only relevant when training from scratch; loading a checkpoint overwrites everything).</summary>
+    void InitWeights()
+    {
+        using var _ = no_grad();
+        foreach (var m in modules())
+        {
+            if (m is Linear lin) nn.init.trunc_normal_(lin.weight, std: 0.02);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MambaIR.Models;
+
+/// <summary>
+/// Residual state-space group, RSSG (key <c>layers.{i}</c>), on (B, H, W, C) features:
+/// out = conv(blocks(X)) + X, with the blocks under <c>residual_group.blocks.{j}</c> and the closing conv under <c>conv</c>.
+/// </summary>
+public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
+{
+    private readonly BasicLayer residual_group;
+    private readonly nn.Module<Tensor, Tensor> conv;
+
+    public ResidualGroup(MambaIRConfig config, int depth) : base(nameof(ResidualGroup))
+    {
+        residual_group = new BasicLayer(config, depth);
+        conv = ResidualConv.Create(config.EmbedDim, config.ResiConnection);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = residual_group.forward(x).permute(0, 3, 1, 2);
+        return conv.forward(y).permute(0, 2, 3, 1) + x;
+    }
+}

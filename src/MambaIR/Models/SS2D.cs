@@ -1,0 +1,95 @@
+using MambaIR.Ops;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MambaIR.Models;
+
+/// <summary>
+/// 2-D selective scan (key <c>self_attention</c> of a VSSBlock). Input and output (B, H, W, C).
+/// in_proj (no bias) splits into x | z; x goes through a depthwise 3×3 conv and SiLU, is read in four orders
+/// (row-major, column-major and both reversed), each order with its own x_proj / dt_proj / A / D, scanned by
+/// <see cref="SelectiveScan"/>, mapped back to raster order and summed; then out_norm, ⊙ SiLU(z), out_proj (no bias).
+/// </summary>
+public sealed class SS2D : nn.Module<Tensor, Tensor>
+{
+    const int K = 4;
+    private readonly Linear in_proj;
+    private readonly Conv2d conv2d;
+    private readonly Parameter x_proj_weight;   // (K, R + 2N, D_i)
+    private readonly Parameter dt_projs_weight; // (K, D_i, R)
+    private readonly Parameter dt_projs_bias;   // (K, D_i)
+    private readonly Parameter A_logs;          // (K·D_i, N)
+    private readonly Parameter Ds;              // (K·D_i)
+    private readonly LayerNorm out_norm;
+    private readonly Linear out_proj;
+    private readonly long dInner, dState, dtRank;
+
+    /// <param name="dModel">Feature width C.</param>
+    /// <param name="dState">State size N.</param>
+    /// <param name="dInner">Inner width D_i = int(expand · C).</param>
+    /// <param name="dtRank">R = ceil(C / 16).</param>
+    public SS2D(long dModel, long dState, long dInner, long dtRank) : base(nameof(SS2D))
+    {
+        this.dInner = dInner; this.dState = dState; this.dtRank = dtRank;
+        in_proj = nn.Linear(dModel, 2 * dInner, hasBias: false);
+        conv2d = nn.Conv2d(dInner, dInner, 3, padding: 1, groups: dInner);
+        // Initialised as the official code does (matters only for training from scratch).
+        using (no_grad())
+        {
+            double bound = 1.0 / Math.Sqrt(dInner), dtStd = 1.0 / Math.Sqrt(dtRank);
+            x_proj_weight = new Parameter(empty(K, dtRank + 2 * dState, dInner).uniform_(-bound, bound));
+            dt_projs_weight = new Parameter(empty(K, dInner, dtRank).uniform_(-dtStd, dtStd));
+            var dt = exp(rand(K, dInner) * (Math.Log(0.1) - Math.Log(0.001)) + Math.Log(0.001)).clamp_min(1e-4);
+            dt_projs_bias = new Parameter(dt + log(-expm1(-dt)));
+            A_logs = new Parameter(log(arange(1, dState + 1, dtype: float32)).repeat(K * dInner, 1));
+            Ds = new Parameter(ones(K * dInner));
+        }
+        out_norm = nn.LayerNorm(dInner);
+        out_proj = nn.Linear(dInner, dModel, hasBias: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        long b = input.shape[0], h = input.shape[1], w = input.shape[2];
+        var xz = in_proj.forward(input);
+        var parts = xz.chunk(2, dim: -1);
+        Tensor x = parts[0].permute(0, 3, 1, 2).contiguous();
+        x = nn.functional.silu(conv2d.forward(x));
+        var y = ScanFourWays(x);
+        y = y.transpose(1, 2).contiguous().view(b, h, w, -1);
+        y = out_norm.forward(y) * nn.functional.silu(parts[1]);
+        return out_proj.forward(y);
+    }
+
+    /// <summary>x (B, D_i, H, W) → the four direction outputs mapped back to raster order and summed, (B, D_i, L).</summary>
+    Tensor ScanFourWays(Tensor x)
+    {
+        long b = x.shape[0], h = x.shape[2], w = x.shape[3], l = h * w;
+        var rowMajor = x.view(b, -1, l);
+        var colMajor = x.transpose(2, 3).contiguous().view(b, -1, l);
+        var xHwwh = stack(new[] { rowMajor, colMajor }, dim: 1);           // (B, 2, D_i, L)
+        var xs = cat(new[] { xHwwh, xHwwh.flip(-1) }, dim: 1);             // (B, 4, D_i, L)
+
+        var xDbl = einsum("bkdl,kcd->bkcl", xs, x_proj_weight);           // (B, 4, R+2N, L)
+        var split = xDbl.split(new[] { dtRank, dState, dState }, dim: 2);
+        var dts = einsum("bkrl,kdr->bkdl", split[0], dt_projs_weight);    // (B, 4, D_i, L)
+
+        var scan = SelectiveScan.Run(new SelectiveScanInputs(
+            U: xs.reshape(b, -1, l),
+            Delta: dts.contiguous().view(b, -1, l),
+            A: -exp(A_logs),
+            B: split[1].contiguous(),
+            C: split[2].contiguous(),
+            D: Ds,
+            DeltaBias: dt_projs_bias.view(-1),
+            DeltaSoftplus: true));
+        var outY = scan.Output.view(b, K, -1, l);
+
+        var inv = outY.narrow(1, 2, 2).flip(-1);                                 // directions 2, 3 un-reversed
+        var wh = outY.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
+        var invWh = inv.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
+        return outY.select(1, 0) + inv.select(1, 0) + wh + invWh;
+    }
+}

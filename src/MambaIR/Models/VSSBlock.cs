@@ -1,0 +1,38 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MambaIR.Models;
+
+/// <summary>
+/// Visual state-space block (key <c>layers.{i}.residual_group.blocks.{j}</c>), on (B, H, W, C) features:
+/// U = X ⊙ skip_scale + SS2D(ln_1(X));  Y = U ⊙ skip_scale2 + CAB(ln_2(U)). DropPath is the identity at inference.
+/// </summary>
+public sealed class VSSBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly LayerNorm ln_1;
+    private readonly SS2D self_attention;
+    private readonly Parameter skip_scale;
+    private readonly ChannelAttentionBlock conv_blk;
+    private readonly LayerNorm ln_2;
+    private readonly Parameter skip_scale2;
+
+    public VSSBlock(MambaIRConfig config) : base(nameof(VSSBlock))
+    {
+        long c = config.EmbedDim;
+        ln_1 = nn.LayerNorm(c);
+        self_attention = new SS2D(c, config.DState, config.DInner, config.DtRank);
+        skip_scale = new Parameter(ones(c));
+        conv_blk = new ChannelAttentionBlock(c, config.CabLayout);
+        ln_2 = nn.LayerNorm(c);
+        skip_scale2 = new Parameter(ones(c));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        x = x * skip_scale + self_attention.forward(ln_1.forward(x));
+        var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2).contiguous()).permute(0, 2, 3, 1);
+        return (x * skip_scale2 + cab).contiguous();
+    }
+}
