@@ -80,6 +80,24 @@ public class TextZoomEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void MambaIRCheckpointRunsAsSrModelAndWrongScaleIsNamed()
+    {
+        string x2 = MambaIR.Tests.Models.TinyModels.WritePth(MambaIR.Tests.Models.TinyModels.Light(2), _dir, file: "tiny_x2.pth");
+        string x3 = MambaIR.Tests.Models.TinyModels.WritePth(MambaIR.Tests.Models.TinyModels.Light(3), _dir, file: "tiny_x3.pth");
+        using var m = TextSrModels.Create(x2, "cpu");
+        Assert.Equal("tiny_x2", m.Name);
+        using var lq = torch.rand(2, 3, 16, 64);
+        using var sr = m.Upscale(lq);
+        Assert.Equal(new long[] { 2, 3, 32, 128 }, sr.shape);
+        // Same network, same input → the evaluator gets exactly the network's forward output.
+        using var loaded = MambaIR.Models.ModelLoader.Load(x2);
+        using (torch.no_grad()) using (var direct = loaded.Model.forward(lq)) Assert.True(direct.eq(sr).all().item<bool>());
+        var e = Assert.Throws<InvalidDataException>(() => TextSrModels.Create(x3, "cpu"));
+        Assert.Contains("tiny_x3.pth", e.Message);
+        Assert.Contains("nosuch.pth", Assert.Throws<FileNotFoundException>(() => TextSrModels.Create(Path.Combine(_dir, "nosuch.pth"), "cpu")).Message);
+    }
+
+    [Fact]
     public void BicubicBaselineIsTorchBicubicAlignCorners()
     {
         using var lq = torch.rand(1, 3, 16, 64);

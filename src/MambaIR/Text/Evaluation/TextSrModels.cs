@@ -10,6 +10,6 @@ public static class TextSrModels
     {
         if (spec.Trim().Equals("bicubic", StringComparison.OrdinalIgnoreCase)) return new BicubicTextSrModel();
         if (!File.Exists(spec)) throw new FileNotFoundException($"--model {spec}: no such checkpoint (use 'bicubic' or a MambaIR ×2 .pth/.safetensors file)", spec);
-        throw new NotSupportedException("WIP: MambaIR checkpoints are wired when ModelLoader is merged");
+        return MambaIRTextSrModel.Load(spec, ComputeDevice.Resolve(device));
     }
 }
