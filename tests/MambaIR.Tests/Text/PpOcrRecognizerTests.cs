@@ -11,14 +11,19 @@ namespace MambaIR.Tests.Text;
 /// without it, so set MAMBAIR_PPOCR_DIR or run the script.
 /// </summary>
 [Collection("torch")]
-public class PpOcrRecognizerTests
+public class PpOcrRecognizerTests(PpOcrRecognizerTests.Installed installed) : IClassFixture<PpOcrRecognizerTests.Installed>
 {
-    static ITextRecognizer Load() => TextRecognizerRegistry.Load("ppocr");
+    /// <summary>One ONNX session for the class (creating it takes a second or two).</summary>
+    public sealed class Installed : IDisposable
+    {
+        public ITextRecognizer Recognizer { get; } = TextRecognizerRegistry.Load("ppocr");
+        public void Dispose() => Recognizer.Dispose();
+    }
 
     [Fact]
     public void ReadsRenderedWordsAtHighResolution()
     {
-        using var rec = Load();
+        var rec = installed.Recognizer;
         using var gen = new SyntheticTextZoomGenerator(new SyntheticTextZoomOptions { Seed = 11 });
         var samples = Enumerable.Range(0, 24).Select(gen.Generate).ToArray();
         using var batch = torch.stack(samples.Select(s => s.HighRes.ToTensor()).ToArray());
@@ -31,7 +36,7 @@ public class PpOcrRecognizerTests
     [Fact]
     public void BatchResultEqualsSingleImageResultsAndMaskChannelIsIgnored()
     {
-        using var rec = Load();
+        var rec = installed.Recognizer;
         using var gen = new SyntheticTextZoomGenerator(new SyntheticTextZoomOptions { Seed = 5 });
         var imgs = Enumerable.Range(0, 3).Select(i => gen.Generate(i).HighRes.ToTensor()).ToArray();
         using var batch = torch.stack(imgs);

@@ -86,9 +86,9 @@ public class TextZoomEvaluatorTests : IDisposable
         string x3 = MambaIR.Tests.Models.TinyModels.WritePth(MambaIR.Tests.Models.TinyModels.Light(3), _dir, file: "tiny_x3.pth");
         using var m = TextSrModels.Create(x2, "cpu");
         Assert.Equal("tiny_x2", m.Name);
-        using var lq = torch.rand(2, 3, 16, 64);
+        using var lq = torch.rand(1, 3, 16, 64);
         using var sr = m.Upscale(lq);
-        Assert.Equal(new long[] { 2, 3, 32, 128 }, sr.shape);
+        Assert.Equal(new long[] { 1, 3, 32, 128 }, sr.shape);
         // Same network, same input → the evaluator gets exactly the network's forward output.
         using var loaded = MambaIR.Models.ModelLoader.Load(x2);
         using (torch.no_grad()) using (var direct = loaded.Model.forward(lq)) Assert.True(direct.eq(sr).all().item<bool>());
@@ -136,6 +136,12 @@ public class TextZoomEvaluatorTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => TextRecognizerRegistry.Load("aster=" + path));
         Assert.Contains("crnn", e.Message);
         Assert.Contains(path, e.Message);
+        // The reference CRNN checkpoint (random weights, official layout) loads as crnn and is refused as moran.
+        string crnn = Path.Combine(TestPaths.RefVec, "recognizers", "crnn.pth");
+        using (var r = TextRecognizerRegistry.Load("crnn=" + crnn))
+        using (var img = torch.rand(2, 3, 32, 128))
+            Assert.Equal(2, r.Recognize(img).Count);
+        Assert.Contains("crnn.pth", Assert.Throws<InvalidDataException>(() => TextRecognizerRegistry.Load("moran=" + crnn)).Message);
     }
 
     [Fact]
