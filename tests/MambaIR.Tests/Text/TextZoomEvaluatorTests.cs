@@ -70,6 +70,17 @@ public class TextZoomEvaluatorTests : IDisposable
             expected.Add(per.Average());
         }
         Assert.Equal(expected[0], row.Subsets[0].Psnr!.Value, 6);
+        // BasicSR PSNR: per image on tensor2img-quantised RGB, mean over the subset's images.
+        var basic = new List<double>();
+        foreach (var b in easy.Batches(3)) using (b) using (var sr = bicubic.Upscale(b.Lq))
+                for (int i = 0; i < b.Count; i++)
+                {
+                    var x = Rgb8Image.FromTensor(sr[i]); var y = Rgb8Image.FromTensor(b.Gt[i]);
+                    basic.Add(MambaIR.Metrics.Psnr.Calculate(x.Pixels, y.Pixels, 128, 32, 3));
+                }
+        Assert.Equal(basic.Average(), row.Subsets[0].BasicSrPsnr!.Value, 9);
+        Assert.InRange(row.Subsets[0].BasicSrSsim!.Value, -1, 1);
+        Assert.Null(report.Rows[1].Average.BasicSrPsnr);
         Assert.Equal((expected[0] * 3 + expected[1] * 4) / 7, row.Average.Psnr!.Value, 6);
 
         string text = TextZoomReportFormatter.Format(report);

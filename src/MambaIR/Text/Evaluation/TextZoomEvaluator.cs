@@ -1,5 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using MambaIR.Imaging;
+using MambaIR.Metrics;
 using MambaIR.Text.Recognizers;
 
 namespace MambaIR.Text.Evaluation;
@@ -22,7 +24,8 @@ public sealed record TextZoomEvalOptions
 }
 
 /// <summary>
-/// Runs the TextZoom protocol: for each subset, LR → SR model → (TSRN PSNR/SSIM against HR, and each recognizer's
+/// Runs the TextZoom protocol: for each subset, LR → SR model → (TSRN PSNR/SSIM against HR, BasicSR PSNR/SSIM on the
+/// uint8 RGB images (no crop, mean over images), and each recognizer's
 /// prediction compared with the label after lower-casing and keeping <c>[0-9a-z]</c>); accuracy per subset and the
 /// sample-weighted average. Unusable samples are skipped, named and counted, and the run continues.
 /// </summary>
@@ -52,11 +55,11 @@ public static class TextZoomEvaluator
                 using (var scope = torch.NewDisposeScope())
                 using (var noGrad = torch.no_grad())
                 {
-                    var lq = batch.Lq[.., ..3];
-                    var gt = batch.Gt[.., ..3];
+                    var lq = batch.Lq[.., ..3].contiguous();
+                    var gt = batch.Gt[.., ..3].contiguous();
                     foreach (var model in models)
                     {
-                        var sr = model.Upscale(lq);
+                        var sr = model.Upscale(lq).contiguous();   // recognizers may view() their input
                         if (sr.shape[2] != gt.shape[2] || sr.shape[3] != gt.shape[3])
                             throw new InvalidOperationException($"{model.Name}: output {sr.shape[2]}×{sr.shape[3]} does not match HR {gt.shape[2]}×{gt.shape[3]} (expected a ×2 model)");
                         acc[model.Name].Add(sr, gt, batch.Labels, recognizers, scoreQuality: true);
@@ -82,13 +85,13 @@ public static class TextZoomEvaluator
         double? Weighted(Func<TextZoomScore, double?> f) =>
             n == 0 || subsets.Any(s => s.Samples > 0 && f(s) == null) ? null : subsets.Where(s => s.Samples > 0).Sum(s => f(s)!.Value * s.Samples) / n;
         return new TextZoomScore("average", n, Weighted(s => s.Psnr), Weighted(s => s.Ssim),
-            recognizers.ToDictionary(r => r, r => subsets.Sum(s => s.Correct[r])));
+            recognizers.ToDictionary(r => r, r => subsets.Sum(s => s.Correct[r])), Weighted(s => s.BasicSrPsnr), Weighted(s => s.BasicSrSsim));
     }
 
     sealed class Accumulator(string[] recognizers)
     {
         int _samples, _batches;
-        double _psnr, _ssim;
+        double _psnr, _ssim, _basicPsnr, _basicSsim;
         bool _quality;
         readonly Dictionary<string, int> _correct = recognizers.ToDictionary(r => r, _ => 0);
 
@@ -101,6 +104,13 @@ public static class TextZoomEvaluator
                 _batches++;
                 _psnr += TsrnMetrics.Psnr(sr, gt);
                 _ssim += TsrnMetrics.Ssim(sr, gt);
+                for (int i = 0; i < labels.Count; i++)
+                {
+                    var a = Rgb8Image.FromTensor(sr[i]);
+                    var b = Rgb8Image.FromTensor(gt[i]);
+                    _basicPsnr += MambaIR.Metrics.Psnr.Calculate(a.Pixels, b.Pixels, a.Width, a.Height, 3);
+                    _basicSsim += MambaIR.Metrics.Ssim.Calculate(a.Pixels, b.Pixels, a.Width, a.Height, 3);
+                }
             }
             foreach (var r in recs)
             {
@@ -111,7 +121,11 @@ public static class TextZoomEvaluator
             }
         }
 
-        public TextZoomScore Score(string subset) => new(subset, _samples,
-            _quality && _batches > 0 ? _psnr / _batches : null, _quality && _batches > 0 ? _ssim / _batches : null, new Dictionary<string, int>(_correct));
+        public TextZoomScore Score(string subset)
+        {
+            bool q = _quality && _batches > 0;
+            return new(subset, _samples, q ? _psnr / _batches : null, q ? _ssim / _batches : null, new Dictionary<string, int>(_correct),
+                q ? _basicPsnr / _samples : null, q ? _basicSsim / _samples : null);
+        }
     }
 }

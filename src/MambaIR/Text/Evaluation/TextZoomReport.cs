@@ -6,7 +6,10 @@ namespace MambaIR.Text.Evaluation;
 /// <param name="Psnr">TSRN-style PSNR (dB), mean over batches; null for the HR reference.</param>
 /// <param name="Ssim">TSRN-style SSIM, mean over batches; null for the HR reference.</param>
 /// <param name="Correct">Exact matches per recognizer.</param>
-public sealed record TextZoomScore(string Subset, int Samples, double? Psnr, double? Ssim, IReadOnlyDictionary<string, int> Correct)
+/// <param name="BasicSrPsnr">BasicSR <c>calculate_psnr</c> on uint8 RGB after <c>tensor2img</c>, no crop, mean over images; null for HR.</param>
+/// <param name="BasicSrSsim">BasicSR <c>calculate_ssim</c>, same inputs; null for HR.</param>
+public sealed record TextZoomScore(string Subset, int Samples, double? Psnr, double? Ssim, IReadOnlyDictionary<string, int> Correct,
+    double? BasicSrPsnr = null, double? BasicSrSsim = null)
 {
     /// <summary>Word accuracy (fraction) of <paramref name="recognizer"/>.</summary>
     public double Accuracy(string recognizer) => Samples == 0 ? 0 : (double)Correct[recognizer] / Samples;

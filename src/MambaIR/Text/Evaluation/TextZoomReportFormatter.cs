@@ -38,6 +38,13 @@ public static class TextZoomReportFormatter
         Block(sb, report, s => s.Ssim, "F4");
         Published(sb, PublishedTextZoomResults.For("ssim", methods), "F4");
 
+        sb.AppendLine();
+        sb.AppendLine("PSNR (dB), BasicSR definition: uint8 RGB after tensor2img (clamp, round), no crop, no Y, mean over images");
+        Block(sb, report, s => s.BasicSrPsnr, "F2");
+        sb.AppendLine();
+        sb.AppendLine("SSIM, BasicSR definition (same inputs; 11x11 Gaussian, valid region, mean of channels)");
+        Block(sb, report, s => s.BasicSrSsim, "F4");
+
         if (report.Skipped.Count > 0)
         {
             sb.AppendLine();

@@ -16,6 +16,8 @@ public static class TextZoomReportJson
             ["samples"] = s.Samples,
             ["psnr"] = s.Psnr,
             ["ssim"] = s.Ssim,
+            ["basicsr_psnr"] = s.BasicSrPsnr,
+            ["basicsr_ssim"] = s.BasicSrSsim,
             ["correct"] = new JsonObject(s.Correct.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["accuracy"] = new JsonObject(s.Correct.Keys.Select(k => KeyValuePair.Create(k, (JsonNode?)s.Accuracy(k)))),
         };
