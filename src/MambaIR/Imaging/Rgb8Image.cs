@@ -45,9 +45,6 @@ public sealed class Rgb8Image
         }
     }
 
-    /// <summary>Reads and decodes an image file.</summary>
-    public static Rgb8Image Load(string path) => Decode(File.ReadAllBytes(path), path);
-
     /// <summary>PNG bytes (lossless).</summary>
     public byte[] EncodePng()
     {
