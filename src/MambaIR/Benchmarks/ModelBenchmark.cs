@@ -51,7 +51,7 @@ public static class ModelBenchmark
         finally { SelectiveScan.Forced = previous; }
     }
 
-    static string cuda_device_name(Device device) => $"CUDA device {device.index}";
+    static string cuda_device_name(Device device) => $"CUDA device {Math.Max(0, (int)device.index)}";
 
     /// <summary>A tiny float32 scan call on the device, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
     static SelectiveScanInputs ProbeInputs(MambaIRConfig config, Device device) =>
