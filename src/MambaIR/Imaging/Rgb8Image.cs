@@ -1,7 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,8 +5,10 @@ namespace MambaIR.Imaging;
 
 /// <summary>
 /// An 8-bit RGB image held as interleaved bytes (row-major, R G B per pixel), the form PIL works on after
-/// <c>convert('RGB')</c>. Decoding goes through ImageSharp (PNG, JPEG, BMP, GIF, TGA, WebP...); grey, palette and alpha
-/// inputs are converted to RGB (alpha dropped, as PIL's RGBA→RGB does).
+/// <c>convert('RGB')</c>, for the uint8 paths that must match Pillow exactly (<see cref="PillowBicubic"/>, PIL grey).
+/// Files are decoded and encoded by <see cref="ImageFile"/> (PNG, JPEG, BMP, TIFF, WebP; JPEG through libjpeg-turbo as
+/// Pillow does): grey is replicated to RGB, palettes expanded, alpha dropped (as PIL's <c>convert('RGB')</c> does) and
+/// 16-bit samples rounded to 8 bits.
 /// </summary>
 public sealed class Rgb8Image
 {
@@ -29,39 +27,23 @@ public sealed class Rgb8Image
         (Width, Height, Pixels) = (width, height, pixels);
     }
 
-    /// <summary>Decodes an encoded image file. Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> if the bytes are not a readable image.</summary>
-    public static Rgb8Image Decode(byte[] encoded, string what)
-    {
-        try
-        {
-            using var img = Image.Load<Rgb24>(encoded);
-            var px = new byte[img.Width * img.Height * 3];
-            img.CopyPixelDataTo(px);
-            return new Rgb8Image(img.Width, img.Height, px);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{what}: cannot decode image ({encoded.Length} bytes): {e.Message}", e);
-        }
-    }
+    /// <summary>Decodes an encoded image file (see <see cref="ImageFile.Decode"/>). Throws <see cref="InvalidDataException"/>
+    /// naming <paramref name="what"/> if the bytes are not a readable image.</summary>
+    public static Rgb8Image Decode(byte[] encoded, string what) => FromRaster(ImageFile.Decode(encoded, what));
 
-    /// <summary>PNG bytes (lossless).</summary>
-    public byte[] EncodePng()
-    {
-        using var img = ToImageSharp();
-        using var ms = new MemoryStream();
-        img.Save(ms, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
-        return ms.ToArray();
-    }
+    /// <summary>The colour samples of <paramref name="img"/> as 8-bit RGB: grey replicated, alpha dropped, 16-bit rounded
+    /// (<see cref="RasterImage.ToBytesHwc"/>; exact for 8-bit images, whose samples are k/255).</summary>
+    public static Rgb8Image FromRaster(RasterImage img) =>
+        new(img.Width, img.Height, img.ToChannels(3).ToBytesHwc());
 
-    /// <summary>Baseline JPEG bytes at <paramref name="quality"/> (1–100), 4:2:0 chroma subsampling.</summary>
-    public byte[] EncodeJpeg(int quality)
-    {
-        using var img = ToImageSharp();
-        using var ms = new MemoryStream();
-        img.Save(ms, new JpegEncoder { Quality = quality });
-        return ms.ToArray();
-    }
+    /// <summary>As a <see cref="RasterImage"/> (RGB, 8-bit, samples k/255).</summary>
+    public RasterImage ToRaster() => RasterImage.FromBytesHwc(Pixels, Width, Height, 3);
+
+    /// <summary>PNG bytes (lossless, 8-bit RGB; <see cref="ImageFile.EncodePng"/>).</summary>
+    public byte[] EncodePng() => ImageFile.EncodePng(ToRaster());
+
+    /// <summary>Baseline JPEG bytes at <paramref name="quality"/> (1–100), 4:2:0 chroma subsampling (<see cref="JpegCodec"/>, libjpeg-turbo).</summary>
+    public byte[] EncodeJpeg(int quality) => JpegCodec.Encode(ToRaster(), quality);
 
     /// <summary>Pillow-exact BICUBIC resize (see <see cref="PillowBicubic"/>).</summary>
     public Rgb8Image ResizePillowBicubic(int width, int height) =>
@@ -93,6 +75,4 @@ public sealed class Rgb8Image
         var hwc = chw[..3].to(float32).cpu().clamp(0, 1).mul(255).round().to(uint8).permute(1, 2, 0).contiguous();
         return new Rgb8Image((int)chw.shape[2], (int)chw.shape[1], hwc.data<byte>().ToArray());
     }
-
-    Image<Rgb24> ToImageSharp() => Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
 }

@@ -1,20 +1,17 @@
 using System.Globalization;
 using System.Text;
-using LightningDB;
-using MambaIR.Data;
+using MambaIR.Data.Lmdb;
 
 namespace MambaIR.Text;
 
 /// <summary>
-/// Read access to one TextZoom LMDB (a folder with <c>data.mdb</c>, e.g. <c>train1</c> or <c>test/easy</c>), opened
-/// read-only without locking as the Python loaders do. Thread-safe for concurrent <see cref="Read"/> calls.
+/// Read access to one TextZoom LMDB (a folder with <c>data.mdb</c>, e.g. <c>train1</c> or <c>test/easy</c>) in the LMDB 0.9
+/// format written by py-lmdb, through the managed <see cref="LmdbReader"/> (no native library, no lock file, like the
+/// Python loaders' <c>lmdb.open(readonly=True, lock=False)</c>). Thread-safe for concurrent <see cref="Read"/> calls.
 /// </summary>
 public sealed class TextZoomLmdb : IDisposable
 {
-    readonly LightningEnvironment _env;
-    readonly LightningTransaction _txn;
-    readonly LightningDatabase _db;
-    readonly object _gate = new();
+    readonly LmdbReader _db;
 
     /// <summary>The LMDB folder.</summary>
     public string Path { get; }
@@ -28,31 +25,20 @@ public sealed class TextZoomLmdb : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(System.IO.Path.Combine(Path, "data.mdb")))
             throw new FileNotFoundException($"{Path}: not an LMDB folder (no data.mdb)", System.IO.Path.Combine(Path, "data.mdb"));
-        LmdbNative.EnsureLoaded();
-        _env = new LightningEnvironment(Path, new EnvironmentConfiguration { MaxReaders = 126 });
+        _db = new LmdbReader(Path);
         try
         {
-            _env.Open(EnvironmentOpenFlags.ReadOnly | EnvironmentOpenFlags.NoLock | EnvironmentOpenFlags.NoReadAhead);
-            _txn = _env.BeginTransaction(TransactionBeginFlags.ReadOnly);
-            _db = _txn.OpenDatabase();
+            string n = Get(TextZoomKeys.NumSamples) is { } b ? Encoding.ASCII.GetString(b)
+                : throw new InvalidDataException($"{Path}: key '{TextZoomKeys.NumSamples}' missing (not a TextZoom LMDB)");
+            if (!int.TryParse(n.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+                throw new InvalidDataException($"{Path}: '{TextZoomKeys.NumSamples}' is '{n}', not a count");
+            Count = count;
         }
-        catch (LightningException e) { Dispose(); throw new InvalidDataException($"{Path}: cannot open LMDB: {e.Message}", e); }
-        string? n = Get(TextZoomKeys.NumSamples) is { } b ? Encoding.ASCII.GetString(b) : null;
-        if (n == null) { Dispose(); throw new InvalidDataException($"{Path}: key '{TextZoomKeys.NumSamples}' missing (not a TextZoom LMDB)"); }
-        if (!int.TryParse(n.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 0)
-        { Dispose(); throw new InvalidDataException($"{Path}: '{TextZoomKeys.NumSamples}' is '{n}', not a count"); }
-        Count = count;
+        catch { _db.Dispose(); throw; }
     }
 
     /// <summary>Raw value of <paramref name="key"/>, or null if absent.</summary>
-    public byte[]? Get(string key)
-    {
-        lock (_gate)
-        {
-            var (rc, _, value) = _txn.Get(_db, Encoding.ASCII.GetBytes(key));
-            return rc == MDBResultCode.Success ? value.CopyToNewArray() : null;
-        }
-    }
+    public byte[]? Get(string key) => _db.TryGet(Encoding.ASCII.GetBytes(key));
 
     /// <summary>
     /// Sample <paramref name="index"/> (1-based). Throws <see cref="InvalidDataException"/> naming the LMDB and the key when
@@ -76,11 +62,6 @@ public sealed class TextZoomLmdb : IDisposable
 
     InvalidDataException Missing(string key) => new($"{Path}: key '{key}' missing");
 
-    /// <summary>Closes the read transaction and the environment.</summary>
-    public void Dispose()
-    {
-        _db?.Dispose();
-        _txn?.Dispose();
-        _env?.Dispose();
-    }
+    /// <summary>Closes the data file.</summary>
+    public void Dispose() => _db.Dispose();
 }

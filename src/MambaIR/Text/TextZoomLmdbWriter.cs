@@ -1,83 +1,89 @@
 using System.Globalization;
 using System.Text;
-using LightningDB;
-using MambaIR.Data;
+using MambaIR.Data.Lmdb;
 
 namespace MambaIR.Text;
 
 /// <summary>
-/// Writes a TextZoom-format LMDB: records get consecutive 1-based indices (<c>label-%09d</c>, <c>image_hr-%09d</c>,
-/// <c>image_lr-%09d</c>), and <c>num-samples</c> is written on <see cref="Dispose"/>. Commits every
-/// <see cref="CommitEvery"/> samples. The target folder must not already contain an LMDB.
+/// Writes a TextZoom-format LMDB in the LMDB 0.9 format that py-lmdb (and so the TextZoom / BasicSR loaders) read:
+/// records get consecutive 1-based indices (<c>label-%09d</c>, <c>image_hr-%09d</c>, <c>image_lr-%09d</c>) and
+/// <c>num-samples</c> holds the count. <see cref="LmdbWriter"/> needs keys in increasing byte order
+/// (<c>image_hr-*</c> &lt; <c>image_lr-*</c> &lt; <c>label-*</c> &lt; <c>num-samples</c>), so the images are spooled
+/// to two temporary files in the target folder while samples arrive and the database is written on
+/// <see cref="Complete"/> (memory stays flat; the spool files are deleted). The target folder must not already contain an LMDB.
 /// </summary>
 public sealed class TextZoomLmdbWriter : IDisposable
 {
-    /// <summary>Samples per write transaction.</summary>
-    public const int CommitEvery = 1000;
+    /// <summary>Largest index the 9-digit keys can hold.</summary>
+    public const int MaxSamples = 999_999_999;
 
-    readonly LightningEnvironment _env;
-    LightningTransaction? _txn;
-    LightningDatabase? _db;
-    bool _disposed;
+    readonly FileStream _highRes, _lowRes;
+    readonly List<int> _highResLengths = [], _lowResLengths = [];
+    readonly List<byte[]> _labels = [];
+    bool _done;
 
     /// <summary>The LMDB folder.</summary>
     public string Path { get; }
 
-    /// <summary>Samples written so far.</summary>
-    public int Count { get; private set; }
+    /// <summary>Samples added so far.</summary>
+    public int Count => _labels.Count;
 
-    /// <summary>Creates the LMDB at <paramref name="path"/> with a map of <paramref name="mapSizeBytes"/> (a sparse upper bound).</summary>
-    public TextZoomLmdbWriter(string path, long mapSizeBytes = 8L << 30)
+    /// <summary>Prepares a new LMDB at <paramref name="path"/> (the folder is created if needed).</summary>
+    public TextZoomLmdbWriter(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
         if (File.Exists(System.IO.Path.Combine(Path, "data.mdb")))
             throw new IOException($"{Path}: an LMDB already exists here; choose an empty folder");
         Directory.CreateDirectory(Path);
-        LmdbNative.EnsureLoaded();
-        _env = new LightningEnvironment(Path, new EnvironmentConfiguration { MapSize = mapSizeBytes });
-        try { _env.Open(); }
-        catch (LightningException e) { _env.Dispose(); throw new IOException($"{Path}: cannot create LMDB: {e.Message}", e); }
+        _highRes = Spool("image_hr");
+        try { _lowRes = Spool("image_lr"); }
+        catch { _highRes.Dispose(); throw; }
     }
+
+    FileStream Spool(string what) => new(System.IO.Path.Combine(Path, $".{what}.spool"), FileMode.Create, FileAccess.ReadWrite,
+        FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
 
     /// <summary>Appends one sample; returns its 1-based index.</summary>
     public int Add(string label, byte[] highResEncoded, byte[] lowResEncoded)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_txn == null) { _txn = _env.BeginTransaction(); _db = _txn.OpenDatabase(); }
-        int i = ++Count;
-        Put(TextZoomKeys.Label(i), Encoding.UTF8.GetBytes(label));
-        Put(TextZoomKeys.HighRes(i), highResEncoded);
-        Put(TextZoomKeys.LowRes(i), lowResEncoded);
-        if (i % CommitEvery == 0) Commit();
-        return i;
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (Count == MaxSamples) throw new InvalidOperationException($"{Path}: a TextZoom LMDB holds at most {MaxSamples} samples");
+        _highRes.Write(highResEncoded); _highResLengths.Add(highResEncoded.Length);
+        _lowRes.Write(lowResEncoded); _lowResLengths.Add(lowResEncoded.Length);
+        _labels.Add(Encoding.UTF8.GetBytes(label));
+        return Count;
     }
 
-    void Put(string key, byte[] value)
+    /// <summary>Writes <c>data.mdb</c> (all keys in LMDB order, then <c>num-samples</c>) and removes the spool files.</summary>
+    public void Complete()
     {
-        var rc = _txn!.Put(_db!, Encoding.ASCII.GetBytes(key), value);
-        if (rc != MDBResultCode.Success) throw new IOException($"{Path}: writing '{key}' failed: {rc}");
-    }
-
-    void Commit()
-    {
-        if (_txn == null) return;
-        var rc = _txn.Commit();
-        _db!.Dispose(); _txn.Dispose();
-        _txn = null; _db = null;
-        if (rc != MDBResultCode.Success) throw new IOException($"{Path}: commit failed: {rc}");
-    }
-
-    /// <summary>Writes <c>num-samples</c>, commits and closes.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
+        if (_done) return;
+        _done = true;
         try
         {
-            if (_txn == null) { _txn = _env.BeginTransaction(); _db = _txn.OpenDatabase(); }
-            Put(TextZoomKeys.NumSamples, Encoding.ASCII.GetBytes(Count.ToString(CultureInfo.InvariantCulture)));
-            Commit();
+            using var db = new LmdbWriter(Path);
+            CopySpool(db, _highRes, _highResLengths, TextZoomKeys.HighRes);
+            CopySpool(db, _lowRes, _lowResLengths, TextZoomKeys.LowRes);
+            for (int i = 0; i < _labels.Count; i++) db.Add(TextZoomKeys.Label(i + 1), _labels[i]);
+            db.Add(TextZoomKeys.NumSamples, Encoding.ASCII.GetBytes(Count.ToString(CultureInfo.InvariantCulture)));
+            db.Complete();
         }
-        finally { _env.Dispose(); }
+        finally { _highRes.Dispose(); _lowRes.Dispose(); }
     }
+
+    static void CopySpool(LmdbWriter db, FileStream spool, List<int> lengths, Func<int, string> key)
+    {
+        spool.Flush();
+        spool.Position = 0;
+        var buffer = new byte[lengths.Count == 0 ? 0 : lengths.Max()];
+        for (int i = 0; i < lengths.Count; i++)
+        {
+            var value = buffer.AsSpan(0, lengths[i]);
+            spool.ReadExactly(value);
+            db.Add(key(i + 1), value);
+        }
+    }
+
+    /// <summary>Completes the LMDB (see <see cref="Complete"/>) if that was not done yet.</summary>
+    public void Dispose() => Complete();
 }

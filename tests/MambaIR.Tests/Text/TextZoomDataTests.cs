@@ -1,5 +1,5 @@
 using System.Text;
-using LightningDB;
+using MambaIR.Data.Lmdb;
 using MambaIR.Imaging;
 using MambaIR.Text;
 using TorchSharp;
@@ -10,8 +10,6 @@ namespace MambaIR.Tests.Text;
 public class TextZoomDataTests : IDisposable
 {
     readonly string _dir = TestPaths.NewTempDir("textzoom-data");
-
-    public TextZoomDataTests() => MambaIR.Data.LmdbNative.EnsureLoaded();
 
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
 
@@ -25,9 +23,24 @@ public class TextZoomDataTests : IDisposable
     string WriteLmdb(string name, params (string Label, Rgb8Image Hr, Rgb8Image Lr)[] samples)
     {
         string path = Path.Combine(_dir, name);
-        using var w = new TextZoomLmdbWriter(path, 64L << 20);
+        using var w = new TextZoomLmdbWriter(path);
         foreach (var s in samples) w.Add(s.Label, s.Hr.EncodePng(), s.Lr.EncodePng());
         return path;
+    }
+
+    static SortedDictionary<string, byte[]> ReadAll(string path)
+    {
+        using var r = new LmdbReader(path);
+        var all = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (k, v) in r.Enumerate()) all.Add(Encoding.ASCII.GetString(k), v);
+        return all;
+    }
+
+    static void WriteRaw(string path, SortedDictionary<string, byte[]> pairs)
+    {
+        using var w = new LmdbWriter(path);
+        foreach (var (k, v) in pairs) w.Add(k, v);
+        w.Complete();
     }
 
     [Fact]
@@ -63,6 +76,71 @@ public class TextZoomDataTests : IDisposable
         Assert.Equal(expectedGt[1, 5, 7].item<float>(), hr.ResizePillowBicubic(128, 32).Pixels[(5 * 128 + 7) * 3 + 1] / 255f);
     }
 
+    /// <summary>Made by py-lmdb 1.4.0 (LMDB 0.9.24) with Fixtures/make_textzoom_fixture.py, the format of the real TextZoom LMDBs.</summary>
+    static string PyLmdbFixture => Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Text", "Fixtures", "textzoom.lmdb");
+
+    /// <summary>The fixture script's pixels: RGB bytes of an LCG seeded with <paramref name="seed"/>.</summary>
+    static Rgb8Image LcgImage(int w, int h, int seed)
+    {
+        var px = new byte[w * h * 3];
+        long v = seed;
+        for (int i = 0; i < px.Length; i++) { v = (v * 1103515245 + 12345) & 0x7fffffff; px[i] = (byte)((v >> 16) & 255); }
+        return new Rgb8Image(w, h, px);
+    }
+
+    [Fact]
+    public void ReadsTextZoomLmdbWrittenByPyLmdb()
+    {
+        using var ds = TextZoomDataset.Open(PyLmdbFixture);
+        Assert.Equal(3, ds.Count);
+        var sizes = new[] { (24, 8, 12, 4), (30, 10, 15, 5), (20, 6, 10, 3) };
+        var labels = new[] { "Hello", "42nd", "ok!" };
+        for (int i = 0; i < 3; i++)
+        {
+            using var item = ds.Get(i);
+            Assert.Equal((labels[i], $"textzoom/{i + 1:D9}"), (item.Label, item.LqPath));
+            var (hw, hh, lw, lh) = sizes[i];
+            using var gt = LcgImage(hw, hh, 10 * (i + 1)).ResizePillowBicubic(128, 32).ToTensor();
+            using var lq = LcgImage(lw, lh, 10 * (i + 1) + 1).ResizePillowBicubic(64, 16).ToTensor();
+            Assert.True(item.Gt.eq(gt).all().item<bool>(), $"HR of sample {i + 1}");
+            Assert.True(item.Lq.eq(lq).all().item<bool>(), $"LR of sample {i + 1}");
+        }
+        var batch = Assert.Single(ds.Batches(4));
+        Assert.Equal(labels, batch.Labels);
+        batch.Dispose();
+    }
+
+    [Fact]
+    public void WriterWritesEveryKeyInLmdbOrderAndRemovesItsSpool()
+    {
+        string path = Path.Combine(_dir, "many");
+        const int n = 300; // enough keys for branch pages
+        using (var w = new TextZoomLmdbWriter(path))
+            for (int i = 1; i <= n; i++) Assert.Equal(i, w.Add($"w{i}", [(byte)i, 1], new byte[i % 7 == 0 ? 5000 : i % 50]));
+        Assert.Equal(["data.mdb"], Directory.GetFiles(path).Select(Path.GetFileName));
+        using var r = new LmdbReader(path);
+        Assert.True(r.Depth > 1);
+        var keys = r.Enumerate().Select(p => Encoding.ASCII.GetString(p.Key)).ToList();
+        var expected = Enumerable.Range(1, n).Select(TextZoomKeys.HighRes).Concat(Enumerable.Range(1, n).Select(TextZoomKeys.LowRes))
+            .Concat(Enumerable.Range(1, n).Select(TextZoomKeys.Label)).Append(TextZoomKeys.NumSamples);
+        Assert.Equal(expected, keys);
+        using var db = new TextZoomLmdb(path);
+        Assert.Equal(n, db.Count);
+        for (int i = 1; i <= n; i++)
+        {
+            var rec = db.Read(i);
+            Assert.Equal(($"w{i}", i % 7 == 0 ? 5000 : i % 50), (rec.Label, rec.LowRes.Length));
+            Assert.Equal([(byte)i, 1], rec.HighRes);
+        }
+    }
+
+    [Fact]
+    public void WriterRefusesAnExistingLmdb()
+    {
+        string path = WriteLmdb("done", ("a", Pattern(4, 2, 1), Pattern(2, 1, 2)));
+        Assert.Contains(path, Assert.Throws<IOException>(() => new TextZoomLmdbWriter(path)).Message);
+    }
+
     [Fact]
     public void MaskChannelIsDarkerThanMeanGrey()
     {
@@ -94,15 +172,12 @@ public class TextZoomDataTests : IDisposable
     {
         string path = WriteLmdb("test", ("good", Pattern(20, 8, 5), Pattern(10, 4, 6)), ("café", Pattern(20, 8, 7), Pattern(10, 4, 8)),
             ("x", Pattern(20, 8, 9), Pattern(10, 4, 10)), ("y", Pattern(20, 8, 9), Pattern(10, 4, 10)));
-        using (var env = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = 64L << 20 }))
-        {
-            env.Open();
-            using var tx = env.BeginTransaction();
-            using var db = tx.OpenDatabase();
-            tx.Put(db, Encoding.ASCII.GetBytes("image_lr-000000003"), Encoding.ASCII.GetBytes("not an image"));
-            tx.Delete(db, Encoding.ASCII.GetBytes("image_hr-000000004"));
-            tx.Commit();
-        }
+        // Rewrite it with sample 3's LR replaced by junk and sample 4's HR removed (keys stay in LMDB order).
+        var pairs = ReadAll(path);
+        pairs["image_lr-000000003"] = Encoding.ASCII.GetBytes("not an image");
+        pairs.Remove("image_hr-000000004");
+        Directory.Delete(path, true);
+        WriteRaw(path, pairs);
         using var ds = TextZoomDataset.Open(path);
         var e = Assert.Throws<TextZoomSampleException>(() => ds.Get(3));
         Assert.Contains("image_hr-000000004", e.Message);
@@ -128,7 +203,7 @@ public class TextZoomDataTests : IDisposable
         var e = Assert.Throws<FileNotFoundException>(() => new TextZoomLmdb(Path.Combine(_dir, "nope")));
         Assert.Contains("nope", e.Message);
         string empty = Path.Combine(_dir, "other");
-        using (var env = new LightningEnvironment(empty)) { env.Open(); using var tx = env.BeginTransaction(); using var db = tx.OpenDatabase(); tx.Put(db, "k"u8.ToArray(), "v"u8.ToArray()); tx.Commit(); }
+        WriteRaw(empty, new SortedDictionary<string, byte[]>(StringComparer.Ordinal) { ["k"] = "v"u8.ToArray() });
         Assert.Contains("num-samples", Assert.Throws<InvalidDataException>(() => new TextZoomLmdb(empty)).Message);
     }
 

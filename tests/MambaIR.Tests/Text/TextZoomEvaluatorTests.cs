@@ -30,7 +30,7 @@ public class TextZoomEvaluatorTests : IDisposable
     string Subset(string name, params string[] labels)
     {
         string path = Path.Combine(_dir, name);
-        using var w = new TextZoomLmdbWriter(path, 64L << 20);
+        using var w = new TextZoomLmdbWriter(path);
         var rng = new Random(name.Length);
         foreach (var l in labels)
         {

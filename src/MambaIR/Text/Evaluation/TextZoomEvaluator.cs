@@ -59,7 +59,7 @@ public static class TextZoomEvaluator
                     var gt = batch.Gt[.., ..3].contiguous();
                     foreach (var model in models)
                     {
-                        var sr = model.Upscale(lq).contiguous();   // recognizers may view() their input
+                        var sr = model.Upscale(lq);
                         if (sr.shape[2] != gt.shape[2] || sr.shape[3] != gt.shape[3])
                             throw new InvalidOperationException($"{model.Name}: output {sr.shape[2]}×{sr.shape[3]} does not match HR {gt.shape[2]}×{gt.shape[3]} (expected a ×2 model)");
                         acc[model.Name].Add(sr, gt, batch.Labels, recognizers, scoreQuality: true);

@@ -44,7 +44,9 @@ public sealed class StnHead : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var features = stn_convnet.call(x);
-        var imageFeatures = stn_fc1.call(features.view(features.shape[0], -1));
+        // flatten, not view: channels-last input gives channels-last conv features, which view() cannot reshape
+        // (same values in the same logical order as PyTorch's view on contiguous features)
+        var imageFeatures = stn_fc1.call(features.flatten(1));
         var points = stn_fc2.call(0.1 * imageFeatures);
         return points.view(-1, _controlPoints, 2).MoveToOuterDisposeScope();
     }

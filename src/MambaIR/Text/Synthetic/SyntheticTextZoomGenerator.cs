@@ -50,7 +50,7 @@ public sealed class SyntheticTextZoomGenerator : IDisposable
     public void WriteLmdb(string path, int count, Action<int>? progress = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        using var writer = new TextZoomLmdbWriter(path, mapSizeBytes: Math.Max(64L << 20, count * 64L * 1024));
+        using var writer = new TextZoomLmdbWriter(path);
         for (int i = 0; i < count; i++)
         {
             var s = Generate(i);

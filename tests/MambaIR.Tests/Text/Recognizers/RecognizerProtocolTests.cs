@@ -47,6 +47,31 @@ public class RecognizerProtocolTests
         Assert.Equal(expected, aster.Recognize(sr));
     }
 
+    [Fact]
+    public void AsterReadsNonContiguousImages()
+    {
+        // A model may return channels-last (permuted) images; ASTER's STN flattens features that then are not contiguous.
+        using var io = SafeTensors.Read(RecognizerReferenceFiles.Io(RecognizerKind.Aster));
+        using var aster = AsterRecognizer.Load(RecognizerReferenceFiles.Checkpoint(RecognizerKind.Aster), ScalarType.Float64);
+        using var sr = (io["input"].to(ScalarType.Float64) + 1) / 2;
+        using var channelsLast = sr.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        Assert.False(channelsLast.is_contiguous());
+        Assert.Equal(AsterVocabulary.Decode(io["pred_rec"]), aster.Recognize(channelsLast));
+    }
+
+    [Theory]
+    [InlineData("crnn")]
+    [InlineData("moran")]
+    public void ChannelsLastImagesReadLikeContiguousOnes(string name)
+    {
+        var kind = RecognizerKinds.Parse(name);
+        using var recognizer = TextRecognizers.Load(kind, RecognizerReferenceFiles.Checkpoint(kind));
+        using var gen = new TorchSharp.torch.Generator(7);
+        using var sr = rand([2, 3, 32, 128], generator: gen);
+        using var channelsLast = sr.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        Assert.Equal(recognizer.Recognize(sr), recognizer.Recognize(channelsLast));
+    }
+
     [Theory]
     [InlineData("crnn")]
     [InlineData("moran")]
