@@ -70,6 +70,7 @@ public static class MemoryProbe
             Glibc.MmapLargeBlocks();
             GC.Collect();
             GC.WaitForPendingFinalizers();
+            Glibc.ReleaseFreeMemory();
             File.WriteAllText("/proc/self/clear_refs", "5");
             long before = Status("VmRSS:");
             action();
@@ -106,6 +107,16 @@ public static class MemoryProbe
         public static void MmapLargeBlocks() => Set(64 * 1024);
         public static void RestoreMmapThreshold() => Set(32 * 1024 * 1024);
 
+        /// <summary>
+        /// Hands free heap pages back to the kernel (malloc_trim), so that memory freed by earlier work, still resident,
+        /// is not silently reused by the measured call: reused pages would not raise the peak and the probe would read ~0.
+        /// </summary>
+        public static void ReleaseFreeMemory()
+        {
+            try { malloc_trim(0); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        }
+
         static void Set(int bytes)
         {
             try { mallopt(MmapThreshold, bytes); }
@@ -113,5 +124,6 @@ public static class MemoryProbe
         }
 
         [DllImport("libc.so.6")] static extern int mallopt(int param, int value);
+        [DllImport("libc.so.6")] static extern int malloc_trim(nuint pad);
     }
 }
