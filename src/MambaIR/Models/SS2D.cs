@@ -55,7 +55,8 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var xz = in_proj.forward(input);
         var parts = xz.chunk(2, dim: -1);
-        Tensor x = parts[0].permute(0, 3, 1, 2).contiguous();
+        // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
+        Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
         var y = ScanFourWays(x);
         y = out_norm.forward(y) * nn.functional.silu(parts[1]);
