@@ -52,30 +52,31 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        long b = input.shape[0], h = input.shape[1], w = input.shape[2];
         using var scope = NewDisposeScope();
         var xz = in_proj.forward(input);
         var parts = xz.chunk(2, dim: -1);
-        Tensor x = parts[0].permute(0, 3, 1, 2).contiguous();
+        // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
+        Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
         var y = ScanFourWays(x);
-        y = y.transpose(1, 2).contiguous().view(b, h, w, -1);
         y = out_norm.forward(y) * nn.functional.silu(parts[1]);
         return out_proj.forward(y).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x (B, D_i, H, W) → the four direction outputs mapped back to raster order and summed, (B, D_i, L).</summary>
+    /// <summary>x (B, D_i, H, W) → the four direction outputs mapped back to raster order and summed, (B, H, W, D_i).</summary>
     Tensor ScanFourWays(Tensor x)
     {
         long b = x.shape[0], h = x.shape[2], w = x.shape[3], l = h * w;
-        var rowMajor = x.view(b, -1, l);
-        var colMajor = x.transpose(2, 3).contiguous().view(b, -1, l);
-        var xHwwh = stack(new[] { rowMajor, colMajor }, dim: 1);           // (B, 2, D_i, L)
-        var xs = cat(new[] { xHwwh, xHwwh.flip(-1) }, dim: 1);             // (B, 4, D_i, L)
+        // The four orders written straight into one (B, 4, D_i, L) buffer: row-major, column-major, both reversed.
+        var xs = empty(new[] { b, K, dInner, l }, dtype: x.dtype, device: x.device);
+        xs.select(1, 0).view(b, dInner, h, w).copy_(x);
+        xs.select(1, 1).view(b, dInner, w, h).copy_(x.transpose(2, 3));
+        xs.narrow(1, 2, 2).copy_(xs.narrow(1, 0, 2).flip(-1));
 
-        var xDbl = einsum("bkdl,kcd->bkcl", xs, x_proj_weight);           // (B, 4, R+2N, L)
+        // x_proj and dt_proj as batched matmuls over the directions (the einsums bkdl,kcd->bkcl and bkrl,kdr->bkdl).
+        var xDbl = matmul(x_proj_weight, xs);                              // (B, 4, R+2N, L)
         var split = xDbl.split(new[] { dtRank, dState, dState }, dim: 2);
-        var dts = einsum("bkrl,kdr->bkdl", split[0], dt_projs_weight);    // (B, 4, D_i, L)
+        var dts = matmul(dt_projs_weight, split[0]);                       // (B, 4, D_i, L)
 
         var scan = SelectiveScan.Run(new SelectiveScanInputs(
             U: xs.reshape(b, -1, l),
@@ -91,6 +92,7 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         var inv = outY.narrow(1, 2, 2).flip(-1);                                 // directions 2, 3 un-reversed
         var wh = outY.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
         var invWh = inv.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
-        return outY.select(1, 0) + inv.select(1, 0) + wh + invWh;
+        var y = outY.select(1, 0) + inv.select(1, 0) + wh + invWh;
+        return y.transpose(1, 2).contiguous().view(b, h, w, -1);
     }
 }

@@ -34,7 +34,9 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         // A scope per block frees its intermediates as soon as it returns (autograd keeps what backward needs).
         using var scope = NewDisposeScope();
         x = x * skip_scale + self_attention.forward(ln_1.forward(x));
-        var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2).contiguous()).permute(0, 2, 3, 1);
+        // The CAB convolutions run on the channels-last memory of ln_2's output (no NCHW copy); their output permuted
+        // back is (B, H, W, C) in memory order again.
+        var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
         return (x * skip_scale2 + cab).contiguous().MoveToOuterDisposeScope();
     }
 }
