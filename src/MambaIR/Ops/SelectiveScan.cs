@@ -13,6 +13,7 @@ public static class SelectiveScan
     static readonly List<ISelectiveScan> Backends = new()
     {
         new CpuSelectiveScan(),
+        new ChunkedSelectiveScan(),
         new ReferenceSelectiveScan(),
     };
 
