@@ -10,11 +10,12 @@ public class ChunkedScanTests
     public ChunkedScanTests() => TorchRuntime.EnsureInitialized();
 
     [Theory]
-    [InlineData(1, 8, 1, 5, 1, 4, false)]     // L = 1
-    [InlineData(2, 8, 37, 5, 2, 8, true)]     // L not a multiple of the chunk, z, batch > 1
-    [InlineData(1, 12, 64, 16, 4, 32, false)] // whole chunks, grouped B/C
-    [InlineData(1, 6, 20, 1, 3, 7, true)]     // N = 1
-    public void MatchesReferenceWithGradients(int bt, int dm, int l, int n, int g, int chunk, bool withZ)
+    [InlineData(1, 8, 1, 5, 1, 4, false, 1L << 27)]     // L = 1
+    [InlineData(2, 8, 37, 5, 2, 8, true, 1L << 27)]     // L not a multiple of the chunk, z, batch > 1
+    [InlineData(2, 8, 37, 5, 2, 8, true, 1)]            // one chunk per batch of ops
+    [InlineData(1, 12, 64, 16, 4, 32, false, 1L << 27)] // whole chunks, grouped B/C
+    [InlineData(1, 6, 100, 1, 3, 7, true, 6 * 7 * 7 * 3)] // N = 1, several batches of 3 chunks
+    public void MatchesReferenceWithGradients(int bt, int dm, int l, int n, int g, int chunk, bool withZ, long budget)
     {
         using var scope = NewDisposeScope();
         manual_seed(11);
@@ -36,7 +37,7 @@ public class ChunkedScanTests
             ((r.Output * gy).sum() + (r.LastState! * gh).sum()).backward();
             return (r.Output.detach(), r.LastState!.detach(), p.Take(withZ ? 8 : 7).Select(t => t.grad!).ToArray());
         }
-        var chunked = Run(new ChunkedSelectiveScan(chunk));
+        var chunked = Run(new ChunkedSelectiveScan(chunk, budget));
         var reference = Run(SelectiveScan.Reference);
         Assert.True((chunked.Y - reference.Y).abs().max().item<double>() < 1e-12);
         Assert.True((chunked.H - reference.H).abs().max().item<double>() < 1e-12);
@@ -56,5 +57,6 @@ public class ChunkedScanTests
         Assert.False(new ChunkedSelectiveScan().CanRun(cpu));
         Assert.Equal("chunked", SelectiveScan.ByName("chunked").Name);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ChunkedSelectiveScan(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ChunkedSelectiveScan(32, 0));
     }
 }
