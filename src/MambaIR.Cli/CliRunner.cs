@@ -17,12 +17,15 @@ public static class CliRunner
             Console.Error.WriteLine($"mambair: error: {e.Message}");
             return 2;
         }
-        catch (OutOfMemoryException e)
+        catch (Exception e) when (e is OutOfMemoryException
+                                  || (e is System.Runtime.InteropServices.ExternalException && e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)))
         {
-            Console.Error.WriteLine($"mambair: out of memory: {e.Message}. Try a smaller --tile or --device cpu.");
+            Console.Error.WriteLine($"mambair: out of memory: {FirstLine(e.Message)} Try a smaller --tile or another --device.");
             return 3;
         }
     }
+
+    static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     static bool IsUserError(Exception e) => e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
         or InvalidDataException or NotSupportedException or DllNotFoundException or IOException or UnauthorizedAccessException

@@ -58,6 +58,7 @@ public sealed class ChunkedSelectiveScan : ISelectiveScan
         var ys = new List<Tensor>();
         for (long first = 0; first < chunks; first += perBatch)
         {
+            using var batch = NewDisposeScope(); // frees this batch's (…, k, T, T) weights before the next one
             long k = Math.Min(perBatch, chunks - first);
             var xs = logDecay.narrow(3, first, k);                                        // (Bt, Dm, N, k, T)
             var local = DecayWeights(xs).matmul(input.narrow(3, first, k).unsqueeze(-1)).squeeze(-1); // zero-start states
@@ -68,8 +69,8 @@ public sealed class ChunkedSelectiveScan : ISelectiveScan
                        + totals.cumsum(-1).exp() * h.unsqueeze(-1);                        // (Bt, Dm, N, k)
             var starts = cat(new[] { h.unsqueeze(-1), ends.narrow(-1, 0, k - 1) }, dim: -1);
             var states = local + fromStart.exp() * starts.unsqueeze(-1);                  // (Bt, Dm, N, k, T)
-            ys.Add((states * c.narrow(3, first, k)).sum(2).reshape(bt, dm, k * t));
-            h = ends.select(-1, k - 1);
+            ys.Add((states * c.narrow(3, first, k)).sum(2).reshape(bt, dm, k * t).MoveToOuterDisposeScope());
+            h = ends.select(-1, k - 1).MoveToOuterDisposeScope();
         }
         Tensor y = cat(ys, dim: -1).narrow(-1, 0, l);
         Tensor output = x.D is null ? y : y + x.U * x.D.unsqueeze(-1);
