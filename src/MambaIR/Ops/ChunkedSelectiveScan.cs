@@ -39,19 +39,16 @@ public sealed class ChunkedSelectiveScan : ISelectiveScan
     {
         x.Validate();
         using var scope = NewDisposeScope();
-        long bt = x.Batch, dm = x.Channels, l = x.Length, n = x.StateSize, g = x.Groups, t = ChunkLength;
+        long bt = x.Batch, dm = x.Channels, l = x.Length, n = x.StateSize, t = ChunkLength;
         var device = x.U.device;
-        Tensor delta = x.Delta;
-        if (x.DeltaBias is not null) delta = delta + x.DeltaBias.unsqueeze(-1);
-        if (x.DeltaSoftplus) delta = nn.functional.softplus(delta, beta: 1, threshold: 20);
+        Tensor delta = x.EffectiveDelta();
 
         // (Bt, Dm, N, L): channel d uses group ⌊d / (Dm/G)⌋. Padding the end with x = 0, b = 0 keeps the state constant.
         long chunks = (l + t - 1) / t, pad = chunks * t - l;
-        Tensor Expand(Tensor v) => (v.dim() == 3 ? v.unsqueeze(1) : v).repeat_interleave(dm / g, dim: 1);
         Tensor Chunked(Tensor v) => nn.functional.pad(v, new[] { 0L, pad }).view(bt, dm, n, chunks, t);
         Tensor logDecay = Chunked(delta.unsqueeze(2) * x.A.unsqueeze(-1));       // x_k
-        Tensor input = Chunked((delta * x.U).unsqueeze(2) * Expand(x.B));        // b_j
-        Tensor c = Chunked(Expand(x.C));
+        Tensor input = Chunked((delta * x.U).unsqueeze(2) * x.PerChannel(x.B));        // b_j
+        Tensor c = Chunked(x.PerChannel(x.C));
 
         long perBatch = Math.Max(1, Math.Min(chunks, MaxElements / Math.Max(1, bt * dm * n * t * t)));
         Tensor h = zeros(bt, dm, n, dtype: x.U.dtype, device: device);

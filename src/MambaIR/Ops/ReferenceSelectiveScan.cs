@@ -17,14 +17,11 @@ public sealed class ReferenceSelectiveScan : ISelectiveScan
     {
         x.Validate();
         using var scope = NewDisposeScope();
-        long dm = x.Channels, l = x.Length, g = x.Groups;
-        Tensor delta = x.Delta;
-        if (x.DeltaBias is not null) delta = delta + x.DeltaBias.unsqueeze(-1);
-        if (x.DeltaSoftplus) delta = nn.functional.softplus(delta, beta: 1, threshold: 20);
+        long dm = x.Channels, l = x.Length;
+        Tensor delta = x.EffectiveDelta();
 
         // B, C -> (Bt, Dm, N, L): channel d uses group ⌊d / (Dm/G)⌋.
-        Tensor Expand(Tensor t) => (t.dim() == 3 ? t.unsqueeze(1) : t).repeat_interleave(dm / g, dim: 1);
-        Tensor b = Expand(x.B), c = Expand(x.C);
+        Tensor b = x.PerChannel(x.B), c = x.PerChannel(x.C);
 
         Tensor deltaA = exp(einsum("bdl,dn->bdln", delta, x.A));
         Tensor deltaBu = einsum("bdl,bdnl,bdl->bdln", delta, b, x.U);

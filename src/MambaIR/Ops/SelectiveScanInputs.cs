@@ -25,6 +25,17 @@ public sealed record SelectiveScanInputs(
     /// <summary>Number of B/C groups (1 for 3-D B/C).</summary>
     public long Groups => B.dim() == 4 ? B.shape[1] : 1;
 
+    /// <summary>δ as the scan uses it, in tensor ops: delta + delta_bias, then softplus (threshold 20) when asked for.</summary>
+    public Tensor EffectiveDelta()
+    {
+        Tensor delta = Delta;
+        if (DeltaBias is not null) delta = delta + DeltaBias.unsqueeze(-1);
+        return DeltaSoftplus ? nn.functional.softplus(delta, beta: 1, threshold: 20) : delta;
+    }
+
+    /// <summary>B or C as (Bt, Dm, N, L) in tensor ops: channel d gets its group's ⌊d / (Dm/G)⌋ row.</summary>
+    public Tensor PerChannel(Tensor bOrC) => (bOrC.dim() == 3 ? bOrC.unsqueeze(1) : bOrC).repeat_interleave(Channels / Groups, dim: 1);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the argument whose shape or dtype is wrong.</summary>
     public void Validate()
     {
