@@ -35,7 +35,7 @@ public static class ModelBenchmark
         var image = rand(1, config.InChans, height, width).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
         void Forward() { var y = net.forward(image); if (device.type == DeviceType.CUDA) y.sum().item<float>(); }
-        var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.Choose(ProbeInputs(config, device)) : SelectiveScan.ByName(options.Backend));
+        var scan = new TimingSelectiveScan(options.Backend is null ? SelectiveScan.ChooseFor(device, ScalarType.Float32) : SelectiveScan.ByName(options.Backend));
         var previous = SelectiveScan.Forced;
         SelectiveScan.Forced = scan;
         try
@@ -45,16 +45,11 @@ public static class ModelBenchmark
             scan.Reset();
             var timing = BenchmarkTimer.Measure(Forward, 0, options.Repeat);
             return new Report(preset, height, width, scan.Name, get_num_threads(),
-                device.type == DeviceType.CUDA ? cuda_device_name(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
+                device.type == DeviceType.CUDA ? CudaDeviceName(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
                 timing.MedianMs, timing.MinMs, scan.Elapsed.TotalMilliseconds / options.Repeat, scan.Calls / options.Repeat);
         }
         finally { SelectiveScan.Forced = previous; }
     }
 
-    static string cuda_device_name(Device device) => $"CUDA device {Math.Max(0, (int)device.index)}";
-
-    /// <summary>A tiny float32 scan call on the device, only to ask <see cref="SelectiveScan.Choose"/> which backend such calls get.</summary>
-    static SelectiveScanInputs ProbeInputs(MambaIRConfig config, Device device) =>
-        new(zeros(1, 1, 1, device: device), zeros(1, 1, 1, device: device), zeros(1, config.DState, device: device),
-            zeros(1, config.DState, 1, device: device), zeros(1, config.DState, 1, device: device));
+    static string CudaDeviceName(Device device) => $"CUDA device {Math.Max(0, (int)device.index)}";
 }

@@ -42,9 +42,7 @@ public static class NetworkDeviceCheck
             return (y.detach().cpu(), g);
         }
         var (yc, gc) = Run(cpuNet, CPU);
-        string backend = Ops.SelectiveScan.Choose(new Ops.SelectiveScanInputs(
-            zeros(1, 1, 1, dtype: float64, device: device), zeros(1, 1, 1, dtype: float64, device: device), zeros(1, 1, dtype: float64, device: device),
-            zeros(1, 1, 1, dtype: float64, device: device), zeros(1, 1, 1, dtype: float64, device: device))).Name;
+        string backend = Ops.SelectiveScan.ChooseFor(device, float64).Name;
         var (yd, gd) = Run(devNet, device);
         double outDiff = (yc - yd).abs().max().item<double>();
         double gradDiff = gc.Keys.Max(k => (gc[k] - gd[k]).abs().max().item<double>() / Math.Max(gc[k].abs().max().item<double>(), 1e-300));

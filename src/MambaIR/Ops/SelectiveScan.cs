@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace MambaIR.Ops;
 
 /// <summary>
@@ -39,4 +41,12 @@ public static class SelectiveScan
     }
 
     public static SelectiveScanResult Run(SelectiveScanInputs inputs) => Choose(inputs).Run(inputs);
+
+    /// <summary>The backend that calls with tensors of <paramref name="dtype"/> on <paramref name="device"/> get (for reports).</summary>
+    public static ISelectiveScan ChooseFor(Device device, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        Tensor Zeros(params long[] shape) => zeros(shape, dtype: dtype, device: device);
+        return Choose(new SelectiveScanInputs(Zeros(1, 1, 1), Zeros(1, 1, 1), Zeros(1, 1), Zeros(1, 1, 1), Zeros(1, 1, 1)));
+    }
 }
