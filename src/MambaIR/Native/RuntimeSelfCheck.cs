@@ -16,7 +16,7 @@ public static class RuntimeSelfCheck
     {
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
-        var gen = manual_seed(1234);
+        manual_seed(1234);
         var x = randn(2, 3, 17, 19, dtype: float64);
         var w = randn(5, 3, 3, 3, dtype: float64);
         var a = randn(64, 48, dtype: float64);
