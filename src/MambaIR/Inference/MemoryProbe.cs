@@ -27,6 +27,8 @@ public sealed record PeakMemory(double FixedBytes, double BytesPerPixel)
 public static class MemoryProbe
 {
     public const int SmallSide = 16, LargeSide = 24;
+    /// <summary>Measurements of the pair of sizes before giving up (returning null: memory unknown).</summary>
+    const int MaxAttempts = 3;
 
     /// <summary>Measures <paramref name="network"/>, or returns null when this platform cannot measure it.</summary>
     public static PeakMemory? Measure(RestorationNetwork network)
@@ -46,18 +48,24 @@ public static class MemoryProbe
             network.Forward(x);
             if (network.Device.type == DeviceType.CUDA) cuda.synchronize();
         });
-        long? small, large;
+        long? small = null, large = null;
         try
         {
             Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
-            small = Run(SmallSide);
-            large = Run(LargeSide);
+            // The larger input must need more memory. A process-wide peak can be disturbed by other threads (a spike
+            // during the small run, memory freed during the large one); such a reading is discarded and taken again.
+            for (int attempt = 0; attempt < MaxAttempts; attempt++)
+            {
+                small = Run(SmallSide);
+                large = Run(LargeSide);
+                if (small is null || large is null || large > small) break;
+            }
         }
         finally
         {
             if (network.Device.type == DeviceType.CPU) Glibc.RestoreMmapThreshold();
         }
-        if (small is not { } s || large is not { } l) return null;
+        if (small is not { } s || large is not { } l || l <= s) return null;
         double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));
         double fixedBytes = Math.Max(0, s - perPixel * SmallSide * SmallSide);
         return new PeakMemory(fixedBytes, perPixel);
