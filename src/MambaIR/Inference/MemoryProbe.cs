@@ -52,12 +52,13 @@ public static class MemoryProbe
         try
         {
             Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
-            // The larger input must need more memory. A process-wide peak can be disturbed by other threads (a spike
-            // during the small run, memory freed during the large one); such a reading is discarded and taken again.
+            // The rise of a process-wide peak is lowered when other threads free memory during the run (finalizers,
+            // thread pools), so each size keeps the largest of its readings; and the larger input must need more memory,
+            // else the pair is taken again.
             for (int attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                small = Run(SmallSide);
-                large = Run(LargeSide);
+                small = Largest(Run, SmallSide);
+                large = Largest(Run, LargeSide);
                 if (small is null || large is null || large > small) break;
             }
         }
@@ -69,6 +70,20 @@ public static class MemoryProbe
         double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));
         double fixedBytes = Math.Max(0, s - perPixel * SmallSide * SmallSide);
         return new PeakMemory(fixedBytes, perPixel);
+    }
+
+    /// <summary>Readings per size, of which the largest is kept.</summary>
+    const int ReadingsPerSize = 3;
+
+    static long? Largest(Func<int, long?> run, int side)
+    {
+        long? best = null;
+        for (int i = 0; i < ReadingsPerSize; i++)
+        {
+            if (run(side) is not { } v) return null;
+            best = Math.Max(best ?? 0, v);
+        }
+        return best;
     }
 
     static long? CpuPeak(Action action)
