@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace MambaIR.Cli;
 
-/// <summary>One `mambair` sub-command. Implementations are discovered by reflection, so adding a command is adding a file.</summary>
+/// <summary>One `mambair` command or sub-command; its parent (Program.cs for the top level) lists it.</summary>
 public interface ICliCommand
 {
     Command Create();

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using MambaIR.Evaluation;
+using MambaIR.Inference;
+using MambaIR.Models;
 using MambaIR.Native;
 using TorchSharp;
 
@@ -15,17 +17,25 @@ public sealed class EvalCommand : ICliCommand
 {
     public Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint (.pth / .safetensors), or 'bicubic' (SR baseline) or 'identity' (denoise/JPEG baseline: the degraded input).", Required = true };
+        var model = CliOptions.Model("Checkpoint (.pth / .safetensors) or bundled model, or 'bicubic' (SR baseline) or 'identity' (denoise/JPEG baseline: the degraded input).");
         var datasets = new Option<string[]>("--dataset")
         {
             Description = "Test set, repeatable: PATH[:NAME] (benchmark folder with HR + LR_bicubic/X{s} or LRBI/x{s}, a folder of NAME_HR/NAME_LR pairs, or HR images only: LR is then MATLAB bicubic of the mod-cropped HR) or HR_DIR,LR_DIR[:NAME].",
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
         var scale = new Option<int?>("--scale") { Description = "SR scale (2, 3, 4). Default: the checkpoint's scale; required for bicubic." };
-        var task = new Option<string>("--task") { Description = "sr, denoise or jpeg.", DefaultValueFactory = _ => "sr" };
-        var sigma = new Option<int?>("--sigma") { Description = "Gaussian noise level for --task denoise (e.g. 15, 25, 50)." };
-        var quality = new Option<int?>("--quality") { Description = "JPEG quality for --task jpeg (e.g. 10, 30, 40)." };
-        var tiling = new Option<string>("--tiling") { Description = "none (whole image) or official (MambaIR's ~200 px test tiling, needed to reproduce the published numbers).", DefaultValueFactory = _ => "official" };
+        var task = new Option<string>("--task")
+        {
+            Description = "sr, denoise or jpeg.", DefaultValueFactory = _ => "sr",
+            Validators = { r => { try { RestorationTaskNames.Parse(r.GetValueOrDefault<string>() ?? ""); } catch (ArgumentException e) { r.AddError($"--{e.Message}"); } } },
+        };
+        var sigma = CliOptions.IntInRange("--sigma", 0, 255, "Gaussian noise level for --task denoise (e.g. 15, 25, 50).");
+        var quality = CliOptions.IntInRange("--quality", 1, 100, "JPEG quality for --task jpeg (e.g. 10, 30, 40).");
+        var tiling = new Option<string>("--tile")
+        {
+            Description = "official (MambaIR's ~200 px test tiling, needed to reproduce the published numbers) or none (whole images).", DefaultValueFactory = _ => "official",
+            Validators = { r => { if (r.GetValueOrDefault<string>()?.Trim().ToLowerInvariant() is not ("official" or "none" or "whole")) r.AddError($"--tile '{r.GetValueOrDefault<string>()}': eval uses official or none"); } },
+        };
         var ensemble = new Option<bool>("--self-ensemble") { Description = "×8 flips/transposes, inverted and averaged (the 'MambaIR+' rows); 8× slower." };
         var grey = new Option<bool>("--grey") { Description = "Baselines (bicubic/identity) work on grey images (for grey denoising)." };
         var template = new Option<string?>("--filename-tmpl") { Description = "BasicSR filename_tmpl for LR names, e.g. '{}x4' or '{}_LRBI_x4' (default: detected)." };
@@ -33,7 +43,7 @@ public sealed class EvalCommand : ICliCommand
         var csv = new Option<string?>("--csv") { Description = "Write per-image results as CSV." };
         var json = new Option<string?>("--json") { Description = "Write per-image and mean PSNR/SSIM as JSON (schema mambair-eval/1)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the summary table as Markdown." };
-        var quiet = new Option<bool>("--quiet") { Description = "No per-image progress lines." };
+        var quiet = CliOptions.Quiet();
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
         var threads = CliOptions.Threads();
@@ -47,7 +57,7 @@ public sealed class EvalCommand : ICliCommand
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
             if (pr.GetValue(threads) is int t) torch.set_num_threads(t);
             var kind = RestorationTaskNames.Parse(pr.GetValue(task)!);
-            var procedure = new TestProcedure(TestProcedure.ParseTiling(pr.GetValue(tiling)!), pr.GetValue(ensemble));
+            var procedure = new TestProcedure(pr.GetValue(tiling)!.Trim().ToLowerInvariant() == "official" ? TilingMode.Official : TilingMode.None, pr.GetValue(ensemble));
             string modelArg = pr.GetValue(model)!;
             int? level = kind switch
             {
@@ -56,19 +66,21 @@ public sealed class EvalCommand : ICliCommand
                 _ => pr.GetValue(quality) ?? throw new ArgumentException("--task jpeg needs --quality (e.g. 10, 30 or 40)"),
             };
             var specs = pr.GetValue(datasets)!.Select(DatasetSpec.Parse).ToList();
-            string deviceArg = pr.GetValue(device)!;
+            bool greyBaseline = pr.GetValue(grey) || kind == RestorationTask.JpegArtifactRemoval;
+            if (modelArg.Trim().Equals("bicubic", StringComparison.OrdinalIgnoreCase) && level == null)
+                throw new ArgumentException("--model bicubic needs --scale (2, 3 or 4)");
 
-            using var loaded = LoadModel(modelArg, kind, level, procedure, deviceArg, pr.GetValue(grey));
-            int effectiveLevel = level ?? loaded.Restorer.Scale;
-            // Baselines run on the CPU, whole image: report what was actually done.
-            bool network = loaded.Restorer is NetworkRestorer;
-            var options = new EvaluationOptions(kind, effectiveLevel, modelArg,
-                network ? procedure : new TestProcedure(TilingMode.None, false),
-                network ? ComputeDevice.Resolve(deviceArg).ToString() : "cpu",
-                loaded.PublishedTables, pr.GetValue(template), pr.GetValue(save));
-            var runner = new EvaluationRunner(loaded.Restorer, options);
-            Console.Error.WriteLine($"evaluating {loaded.Restorer.Description}");
-            var progress = pr.GetValue(quiet) ? null : new SyncProgress(ReportProgress);
+            using var descriptor = ModelFactory.Create(modelArg, new ModelRequest
+            {
+                Purpose = kind.Purpose(), Scale = kind == RestorationTask.SuperResolution ? level : 1, Channels = greyBaseline ? 1 : 3,
+                Device = ComputeDevice.Resolve(pr.GetValue(device)),
+            });
+            if (descriptor.Untrained) throw new ArgumentException($"--model {modelArg} is an untrained preset (random weights); evaluate a checkpoint or a baseline");
+            int effectiveLevel = level ?? descriptor.Scale;
+            var options = new EvaluationOptions(kind, effectiveLevel, procedure, pr.GetValue(template), pr.GetValue(save));
+            var runner = new EvaluationRunner(descriptor, options);
+            Console.Error.WriteLine($"evaluating {descriptor.Summary}; {runner.Procedure}");
+            var progress = pr.GetValue(quiet) ? null : new SyncProgress<EvaluationProgress>(ReportProgress);
             var result = runner.Run(specs, progress);
 
             Console.WriteLine();
@@ -81,13 +93,6 @@ public sealed class EvalCommand : ICliCommand
         return cmd;
     }
 
-    static LoadedRestorer LoadModel(string model, RestorationTask task, int? level, TestProcedure procedure, string device, bool grey)
-    {
-        bool baseline = model.Trim().Equals("bicubic", StringComparison.OrdinalIgnoreCase);
-        if (baseline && level == null) throw new ArgumentException("--model bicubic needs --scale (2, 3 or 4)");
-        return RestorerFactory.Create(model, task, level ?? 0, procedure, device, grey);
-    }
-
     static void ReportProgress(EvaluationProgress p)
     {
         string head = $"[{p.Dataset} {p.Done}/{p.Total}]";
@@ -96,11 +101,5 @@ public sealed class EvalCommand : ICliCommand
                 $"{head} {r.Name}: PSNR {EvaluationReport.FormatPsnr(r.Psnr)} dB  SSIM {EvaluationReport.FormatSsim(r.Ssim)}  {r.Seconds:F3} s"));
         else if (p.Skipped is { } s)
             Console.Error.WriteLine($"{head} skipped {s.Name}: {s.Reason}");
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
-    sealed class SyncProgress(Action<EvaluationProgress> report) : IProgress<EvaluationProgress>
-    {
-        public void Report(EvaluationProgress value) => report(value);
     }
 }

@@ -10,7 +10,7 @@ public sealed class InfoCommand : ICliCommand
 {
     public Command Create()
     {
-        var model = new Argument<string>("model") { Description = "A MambaIR v1 checkpoint (.pth, .pt, .safetensors)." };
+        var model = new Argument<string>("model") { Description = "A MambaIR v1 checkpoint (.pth, .pt, .safetensors), a bundled model or a preset name." };
         var paramKey = new Option<string>("--param-key")
         {
             Description = "Top-level key holding the weights: auto (params_ema, else params, else a flat dict) or a key name.",
@@ -24,7 +24,8 @@ public sealed class InfoCommand : ICliCommand
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
-            using var loaded = ModelLoader.Load(pr.GetValue(model)!, new ModelLoadOptions { ParamKey = pr.GetValue(paramKey)! });
+            using var loaded = ModelFactory.Create(pr.GetValue(model)!, new ModelRequest { ParamKey = pr.GetValue(paramKey)! });
+            if (loaded.IsBaseline) throw new ArgumentException($"{pr.GetValue(model)} is a baseline without weights; info describes networks");
             Console.Write(Describe(loaded));
             return 0;
         });
@@ -32,13 +33,14 @@ public sealed class InfoCommand : ICliCommand
     }
 
     /// <summary>The report printed by <c>mambair info</c>, one "name: value" line per property.</summary>
-    public static string Describe(LoadedModel m)
+    public static string Describe(ModelDescriptor m)
     {
         var w = new StringWriter { NewLine = "\n" };
-        var c = m.Config;
-        var d = m.Description;
+        var c = m.Config!;
+        var d = m.Architecture!;
         static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
-        w.WriteLine($"file:            {m.Source}");
+        w.WriteLine($"file:            {m.Source ?? "(none: untrained preset)"}");
+        w.WriteLine($"purpose:         {m.Purpose.Describe(m.Scale)}");
         w.WriteLine($"variant:         MambaIR v1, {d.Family}");
         w.WriteLine($"preset match:    {(d.Preset is { } p ? $"{p.Name} ({p.Description})" : "none (custom architecture)")}");
         w.WriteLine($"scale:           ×{d.Scale}");

@@ -8,67 +8,99 @@ using TorchSharp;
 namespace MambaIR.Cli.Commands;
 
 /// <summary>
-/// `mambair restore`: runs a MambaIR checkpoint over image files and folders and writes the results to an output folder,
-/// with a progress line on stderr and a summary at the end; exits 1 when any file failed.
+/// `mambair restore`: runs a model over image files and folders and writes the results to an output folder, with a
+/// progress line on stderr and a summary at the end. Exit codes: 0 done, 1 a file failed, 2 usage error, 3 out of memory.
 /// </summary>
 public sealed class RestoreCommand : ICliCommand
 {
     public Command Create()
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders (PNG, JPEG, BMP, TIFF, WebP).", Arity = ArgumentArity.OneOrMore };
-        var model = new Option<string>("--model", "-m") { Description = "MambaIR v1 checkpoint (.pth or .safetensors); the architecture is detected from its weights.", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder (created if needed; sub-folders are mirrored with --recursive).", Required = true };
+        CliOptions.RejectOptionLikeInputs(inputs);
+        var model = CliOptions.Model("A MambaIR checkpoint (.pth or .safetensors; architecture detected from its weights) or a bundled model's name. Default: the bundled model for --scale.", required: false);
+        var scale = new Option<int?>("--scale") { Description = "Choose the bundled default model of this scale (2 or 4) when no --model is given; with --model it must equal the model's scale." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder (created if needed; sub-folders of input folders are mirrored).", Required = true };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Include images in sub-folders of input folders." };
-        var tile = new Option<string>("--tile")
-        {
-            Description = "auto: the whole image when it fits in memory, else seam-free blended tiles sized to the free memory; none: always the whole image; N: blended tiles of at most N×N input pixels.",
-            DefaultValueFactory = _ => "auto",
-        };
-        var overlap = new Option<int?>("--tile-overlap") { Description = "Pixels shared by neighbouring tiles, cross-faded (default: tile/8, at most 32; at most (tile−2)/3)." };
-        var official = new Option<bool>("--official-tiling") { Description = "The official MambaIR test tiling (⌊h/200⌋+1 × ⌊w/200⌋+1 tiles, 10 % overlap, hard paste), to reproduce published numbers." };
+        var tile = CliOptions.Tile("auto", "auto: the fastest tile size measured on this machine within --max-memory (the whole image when it fits in one); none: always the whole image; official: the official MambaIR test tiling (⌊h/200⌋+1 × ⌊w/200⌋+1 tiles, 10 % overlap, hard paste); N: seam-free blended tiles of at most N×N input pixels.");
+        var overlap = CliOptions.TileOverlap();
+        var maxMemory = CliOptions.MaxMemory();
         var ensemble = new Option<bool>("--self-ensemble") { Description = "Average over the 8 flips/transposes (×8 slower; the 'MambaIR+' procedure)." };
-        var dtype = new Option<string>("--dtype") { Description = "float32 or float64 (slower; for checking numerics).", DefaultValueFactory = _ => "float32" };
-        var format = new Option<string>("--format") { Description = $"Output format: {string.Join(", ", OutputNaming.Formats)} (same = each input's own format).", DefaultValueFactory = _ => "png" };
-        var suffix = new Option<string?>("--suffix") { Description = "Appended to output names as {stem}_{suffix}.{ext} (default: the checkpoint's file name; \"\" for none)." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs, even an input file that an output name points at. Without it such files are skipped." };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "float32 or float64 (slower; for checking numerics).", DefaultValueFactory = _ => "float32",
+            Validators = { r => { if (r.GetValueOrDefault<string>()?.Trim().ToLowerInvariant() is not ("float32" or "fp32" or "float64" or "fp64")) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32 or float64"); } },
+        };
+        var format = new Option<string>("--format")
+        {
+            Description = $"Output format: {string.Join(", ", OutputFormats.Names)} (same = each input's own format).", DefaultValueFactory = _ => "png",
+            Validators = { r => { try { OutputFormats.Parse(r.GetValueOrDefault<string>() ?? ""); } catch (ArgumentException) { r.AddError($"--format '{r.GetValueOrDefault<string>()}': use {string.Join(", ", OutputFormats.Names)}"); } } },
+        };
+        var quality = CliOptions.IntInRange("--quality", 1, 100, "JPEG/WebP quality (default 95).");
+        var pngCompression = CliOptions.IntInRange("--png-compression", 0, 9, "PNG compression level 0 (fastest) to 9 (smallest); default 6.");
+        var strip = new Option<bool>("--strip-metadata") { Description = "Do not copy EXIF, ICC profile and resolution from the input to the output." };
+        var outscale = new Option<double?>("--outscale", "-s")
+        {
+            Description = "Final size as a multiple of the input (any value, e.g. 3.5), resampled after the network (as Real-ESRGAN's -s).",
+            Validators = { r => { if (r.GetValueOrDefault<double?>() is { } v && (!double.IsFinite(v) || v <= 0 || v > 64)) r.AddError($"--outscale {v}: must be in (0, 64]"); } },
+        };
+        var suffix = new Option<string?>("--suffix") { Description = "Appended to output names as {stem}_{suffix}.{ext} (default: the model's name; \"\" for none)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs (never input files). Without it existing outputs are skipped, so a rerun resumes." };
         var paramKey = new Option<string>("--param-key") { Description = "Top-level key of the weights in the checkpoint: auto (params_ema, else params), params or params_ema.", DefaultValueFactory = _ => "auto" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display; only the summary." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "K/N: restore only part K (0-based) of N deterministic parts of the inputs, e.g. --shard $SLURM_ARRAY_TASK_ID/8 or $JOB_COMPLETION_INDEX/8. A file's part depends on its name alone; a rerun skips finished outputs.",
+            Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v) try { Shard.Parse(v); } catch (Exception e) when (e is FormatException or ArgumentException) { r.AddError($"--shard {e.Message}"); } } },
+        };
+        var quiet = CliOptions.Quiet();
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
         var threads = CliOptions.Threads();
 
-        var cmd = new Command("restore", "Restore images with a MambaIR checkpoint (super-resolution, denoising, JPEG artifact removal): files or folders in, an output folder out.")
+        var cmd = new Command("restore", "Restore images (super-resolution, denoising, JPEG artifact removal): files or folders in, an output folder out.")
         {
-            inputs, model, output, recursive, tile, overlap, official, ensemble, device, dtype, format, suffix, overwrite, paramKey, quiet, libtorch, threads,
+            inputs, model, scale, output, recursive, tile, overlap, maxMemory, ensemble, device, dtype, format, quality, pngCompression, strip, outscale,
+            suffix, overwrite, paramKey, shard, quiet, libtorch, threads,
         };
+        cmd.Validators.Add(r =>
+        {
+            try { CliOptions.ParseTile(r.GetValue(tile), r.GetValue(overlap)); }
+            catch (ArgumentException e) { r.AddError(e.Message); }
+            if (r.GetValue(model) is null && r.GetValue(scale) is { } s && s is not (2 or 4)) r.AddError($"--scale {s}: bundled default models are ×2 and ×4");
+        });
         cmd.SetAction((pr, cancel) =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
             if (pr.GetValue(threads) is int t) torch.set_num_threads(t);
-            var policy = TilingPolicy.Parse(pr.GetValue(tile), pr.GetValue(overlap), pr.GetValue(official));
-            string modelPath = pr.GetValue(model)!;
-            var naming = new OutputNaming(pr.GetValue(output)!, pr.GetValue(suffix) ?? Path.GetFileNameWithoutExtension(modelPath), pr.GetValue(format)!);
-            var scalarType = pr.GetValue(dtype)!.Trim().ToLowerInvariant() switch
-            {
-                "float32" or "fp32" => torch.ScalarType.Float32,
-                "float64" or "fp64" => torch.ScalarType.Float64,
-                var other => throw new ArgumentException($"--dtype '{other}' is not supported; use float32 or float64"),
-            };
+            var budget = pr.GetValue(maxMemory) is { } mm ? MemoryBudget.Of(CliOptions.ParseBytes(mm)!.Value) : MemoryBudget.Default;
+            var policy = CliOptions.ParseTile(pr.GetValue(tile), pr.GetValue(overlap), budget);
+            var scalarType = pr.GetValue(dtype)!.Trim().ToLowerInvariant() is "float64" or "fp64" ? torch.ScalarType.Float64 : torch.ScalarType.Float32;
             var computeDevice = ComputeDevice.Resolve(pr.GetValue(device));
+            string modelName = pr.GetValue(model) ?? DefaultModel(pr.GetValue(scale) ?? 2);
 
-            using var loaded = ModelLoader.Load(modelPath, new ModelLoadOptions { ParamKey = pr.GetValue(paramKey)!, Device = computeDevice, DType = scalarType });
-            var network = MambaIRNetworks.From(loaded, computeDevice, scalarType);
-            var restorer = new ImageRestorer(network, policy, pr.GetValue(ensemble));
-            Console.Error.WriteLine($"model:   {modelPath} ({loaded.Description.Variant}, ×{network.Scale}, {network.Channels} channel{(network.Channels == 1 ? "" : "s")}, {loaded.Description.Parameters:N0} parameters)");
-            Console.Error.WriteLine($"device:  {computeDevice} {scalarType}{(pr.GetValue(ensemble) ? ", ×8 self-ensemble" : "")}; tiling: {policy.Description}");
+            using var descriptor = ModelFactory.Create(modelName, new ModelRequest { Device = computeDevice, DType = scalarType, ParamKey = pr.GetValue(paramKey)! });
+            if (descriptor.IsBaseline || descriptor.Untrained)
+                throw new ArgumentException($"--model {modelName} is {(descriptor.IsBaseline ? "a baseline for evaluation" : "an untrained preset (random weights)")}; restore needs a trained checkpoint or a bundled model");
+            if (pr.GetValue(scale) is { } requested && pr.GetValue(model) != null && requested != descriptor.Scale)
+                throw new ArgumentException($"--scale {requested} does not match --model {modelName}, which is a ×{descriptor.Scale} model; drop --scale or use --outscale {requested} to resample");
+            var settings = new RestoreOutputSettings
+            {
+                Format = OutputFormats.Parse(pr.GetValue(format)!), Quality = pr.GetValue(quality), PngCompression = pr.GetValue(pngCompression),
+                StripMetadata = pr.GetValue(strip), OutScale = pr.GetValue(outscale),
+            };
+            var naming = new OutputNaming(pr.GetValue(output)!, pr.GetValue(suffix) ?? descriptor.Name, settings.Format);
+            var restorer = new ImageRestorer(descriptor, policy, pr.GetValue(ensemble));
+            var batch = new BatchRestorer(restorer, naming, settings, pr.GetValue(overwrite));
+            var plan = batch.Plan(pr.GetValue(inputs)!, pr.GetValue(recursive), pr.GetValue(shard) is { } sh ? Shard.Parse(sh) : null);
 
-            if (policy.MeasuresMemory && network.Memory is { } memory)
-                Console.Error.WriteLine($"memory:  ~{memory.FixedBytes / 1e6:F0} MB + {memory.BytesPerPixel / 1e3:F1} kB per input pixel (measured, ×{PeakMemory.SafetyFactor} margin); " +
-                    $"budget {TileSizer.Budget(network) / 1e9:F1} GB ({TileSizer.BudgetFraction:P0} of free)");
-
-            var display = pr.GetValue(quiet) ? null : new ProgressDisplay();
-            var summary = new BatchRestorer(restorer, naming, pr.GetValue(overwrite))
-                .Run(pr.GetValue(inputs)!, pr.GetValue(recursive), display, cancel);
+            bool quietRun = pr.GetValue(quiet);
+            if (!quietRun)
+            {
+                Console.Error.WriteLine($"model:   {descriptor.Source ?? descriptor.Name} ({descriptor.Architecture?.Variant}, {descriptor.Purpose.Describe(descriptor.Scale)}, {descriptor.InputChannels} channel{(descriptor.InputChannels == 1 ? "" : "s")}, {descriptor.Architecture?.Parameters:N0} parameters)");
+                Console.Error.WriteLine($"device:  {computeDevice} {scalarType}{(pr.GetValue(ensemble) ? ", ×8 self-ensemble" : "")}; tiling: {policy.Description}; memory budget {budget.Describe(computeDevice, descriptor.AvailableBytes())}");
+                Console.Error.WriteLine($"inputs:  {plan.Jobs.Count} image(s){(pr.GetValue(shard) is { } s2 ? $" in shard {s2}" : "")} → {naming.OutputDirectory}");
+            }
+            var display = quietRun ? null : new ProgressDisplay();
+            var summary = batch.Run(plan, display, cancel);
             display?.Finish();
             PrintSummary(summary);
             return Task.FromResult(summary.ExitCode);
@@ -76,10 +108,20 @@ public sealed class RestoreCommand : ICliCommand
         return cmd;
     }
 
+    /// <summary>The bundled model used when no --model is given.</summary>
+    internal static string DefaultModel(int scale)
+    {
+        string name = $"mambair-light-x{scale}";
+        return BundledModels.Find(name) is { } path ? path
+            : throw new ArgumentException($"no --model given and the bundled default model {name} is not installed (looked in {BundledModels.Directory}); pass --model CHECKPOINT");
+    }
+
     static void PrintSummary(BatchSummary summary)
     {
-        foreach (var s in summary.Skipped) Console.Error.WriteLine($"skipped {s.Source}: {s.Reason}");
-        foreach (var f in summary.Failed) Console.Error.WriteLine($"FAILED  {f.Source}: {f.Message}");
+        foreach (var s in summary.Skipped)
+            Console.Error.WriteLine($"skipped {s.Source}: {s.Reason.Describe()}{(s.Reason == SkipReason.OutputExists ? " (--overwrite replaces it)" : "")}");
+        foreach (var f in summary.Failed)
+            Console.Error.WriteLine($"FAILED  {f.Source}: {f.Message}{(f.OutOfMemory ? " (try a smaller --tile or --max-memory, or another --device)" : "")}");
         Console.Error.WriteLine($"mambair restore: {summary}");
     }
 

@@ -4,9 +4,9 @@ using MambaIR.Text.Synthetic;
 namespace MambaIR.Cli.Commands;
 
 /// <summary>`mambair textzoom generate`: synthetic TextZoom-format LMDB (rendered words, HR 128×32, degraded LR 64×16).</summary>
-public static class TextZoomGenerateCommand
+public sealed class TextZoomGenerateCommand : ICliCommand
 {
-    public static Command Create()
+    public Command Create()
     {
         var output = new Option<string>("--out") { Description = "LMDB folder to create (must not exist yet).", Required = true };
         var count = new Option<int>("--count") { Description = "Number of pairs.", DefaultValueFactory = _ => 300 };

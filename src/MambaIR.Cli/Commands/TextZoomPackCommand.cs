@@ -4,9 +4,9 @@ using MambaIR.Text;
 namespace MambaIR.Cli.Commands;
 
 /// <summary>`mambair textzoom pack`: folders of LR/HR pairs and a label file → TextZoom-format LMDB.</summary>
-public static class TextZoomPackCommand
+public sealed class TextZoomPackCommand : ICliCommand
 {
-    public static Command Create()
+    public Command Create()
     {
         var hr = new Option<string>("--hr") { Description = "Folder of HR images.", Required = true };
         var lr = new Option<string>("--lr") { Description = "Folder of LR images (same file names as HR).", Required = true };

@@ -69,7 +69,7 @@ public static class Checkpoint
 
     static void StripModulePrefix(StateDict sd, string path)
     {
-        try { sd.StripPrefix("module."); }
+        try { sd.StripPrefix(StateDictKeys.ModulePrefix); }
         catch (InvalidOperationException e) { throw new CheckpointException(path, e.Message, e); }
     }
 

@@ -40,7 +40,7 @@ public static class DatasetDiscovery
         if (spec.InputPath != null && !Directory.Exists(spec.InputPath))
             return Unusable(name, $"{root},{spec.InputPath}", $"low-resolution folder not found: {spec.InputPath}");
         if (filenameTemplate != null && !filenameTemplate.Contains("{}", StringComparison.Ordinal))
-            throw new ArgumentException($"--filename-tmpl '{filenameTemplate}': must contain '{{}}' where the HR name goes (e.g. '{{}}x{scale}')");
+            throw new ArgumentException($"LR file-name template '{filenameTemplate}' must contain '{{}}' where the HR name goes (e.g. '{{}}x{scale}')");
 
         if (task != RestorationTask.SuperResolution)
         {

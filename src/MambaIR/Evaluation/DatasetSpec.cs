@@ -12,7 +12,7 @@ public sealed record DatasetSpec(string GroundTruthPath, string? InputPath = nul
     /// <summary>Parses <c>PATH[:NAME]</c> or <c>HR_DIR,LR_DIR[:NAME]</c>. A drive letter (<c>C:\</c>) is not taken for a name.</summary>
     public static DatasetSpec Parse(string text)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("--dataset: empty value; expected PATH[:NAME] or HR_DIR,LR_DIR[:NAME]");
+        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("empty dataset; expected PATH[:NAME] or HR_DIR,LR_DIR[:NAME]");
         string body = text.Trim();
         string? name = null;
         int colon = body.LastIndexOf(':');
@@ -23,7 +23,7 @@ public sealed record DatasetSpec(string GroundTruthPath, string? InputPath = nul
         }
         var parts = body.Split(',');
         if (parts.Length > 2 || parts.Any(string.IsNullOrWhiteSpace))
-            throw new ArgumentException($"--dataset '{text}': expected PATH[:NAME] or HR_DIR,LR_DIR[:NAME]");
+            throw new ArgumentException($"dataset '{text}': expected PATH[:NAME] or HR_DIR,LR_DIR[:NAME]");
         return new DatasetSpec(parts[0], parts.Length == 2 ? parts[1] : null, name);
     }
 }

@@ -8,7 +8,7 @@ namespace MambaIR.Evaluation;
 public sealed class DenoiseEvaluation(int sigma) : ITestPairSource
 {
     /// <summary>σ in 0–255 units.</summary>
-    public int Sigma { get; } = sigma >= 0 ? sigma : throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "--sigma must be ≥ 0");
+    public int Sigma { get; } = sigma >= 0 ? sigma : throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "the noise level σ must be ≥ 0");
 
     /// <inheritdoc/>
     public string Description =>

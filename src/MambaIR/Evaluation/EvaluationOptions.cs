@@ -3,14 +3,11 @@ namespace MambaIR.Evaluation;
 /// <summary>What to evaluate and how.</summary>
 /// <param name="Task">The task.</param>
 /// <param name="Level">Scale (SR), σ (denoising) or JPEG quality.</param>
-/// <param name="Model">The model as given (checkpoint path, <c>bicubic</c>, <c>identity</c>), for the report.</param>
-/// <param name="Procedure">Tiling / self-ensemble (recorded in the report; applied by the restorer).</param>
-/// <param name="Device">The compute device, for the report.</param>
-/// <param name="PublishedTables">Published tables to show beside the results (see <see cref="PublishedResult.Table"/>).</param>
+/// <param name="Procedure">Tiling / self-ensemble for networks (baselines always run whole).</param>
 /// <param name="FilenameTemplate">BasicSR <c>filename_tmpl</c> for LR names; null to detect it.</param>
 /// <param name="SaveImagesDirectory">Where to write the restored images (<c>DIR/SET/NAME.png</c>), or null.</param>
-public sealed record EvaluationOptions(RestorationTask Task, int Level, string Model, TestProcedure Procedure, string Device,
-    IReadOnlyList<string> PublishedTables, string? FilenameTemplate = null, string? SaveImagesDirectory = null)
+public sealed record EvaluationOptions(RestorationTask Task, int Level, TestProcedure Procedure,
+    string? FilenameTemplate = null, string? SaveImagesDirectory = null)
 {
     /// <summary>How PSNR/SSIM are computed for <see cref="Task"/>.</summary>
     public MetricProtocol Metric => MetricProtocol.For(Task, Level);

@@ -1,34 +1,47 @@
 using System.Diagnostics;
 using MambaIR.Imaging;
+using MambaIR.Inference;
 using MambaIR.Metrics;
+using MambaIR.Models;
 
 namespace MambaIR.Evaluation;
 
 /// <summary>
-/// Runs a restorer over test sets and measures every image: read and degrade (<see cref="ITestPairSource"/>), restore,
+/// Runs a model over test sets and measures every image: read and degrade (<see cref="ITestPairSource"/>), restore,
 /// quantise as BasicSR's <c>tensor2img</c> (clamp, ×255, round half to even), PSNR/SSIM with the task's protocol, and
 /// optionally save the output. Problems with one image (missing LR, size mismatch, unreadable file) are recorded with
 /// the file and the expectation and the run continues; a missing set is recorded and the other sets still run.
 /// </summary>
 public sealed class EvaluationRunner
 {
-    readonly IRestorer _restorer;
+    readonly ModelDescriptor _model;
+    readonly ImageRestorer _restorer;
     readonly EvaluationOptions _options;
+    readonly TestProcedure _procedure;
     readonly ITestPairSource _pairs;
 
-    /// <summary>Checks that the restorer fits the task and level.</summary>
-    /// <exception cref="ArgumentException">The restorer's scale differs from the requested one (named with both values).</exception>
-    public EvaluationRunner(IRestorer restorer, EvaluationOptions options)
+    /// <summary>Checks that the model fits the task and level, and the procedure the model.</summary>
+    /// <exception cref="ArgumentException">The model's scale differs from the requested one (named with both values), or a
+    /// self-ensemble was asked of a baseline.</exception>
+    public EvaluationRunner(ModelDescriptor model, EvaluationOptions options)
     {
         int expected = options.Task == RestorationTask.SuperResolution ? options.Level : 1;
-        if (restorer.Scale != expected)
+        if (model.Scale != expected)
             throw new ArgumentException(options.Task == RestorationTask.SuperResolution
-                ? $"model {options.Model} is a ×{restorer.Scale} model but --scale {options.Level} was requested; evaluate it with --scale {restorer.Scale} or use a ×{options.Level} checkpoint"
-                : $"model {options.Model} upscales ×{restorer.Scale}, but --task {options.Task.ShortName()} needs a ×1 (same-size) model");
-        _restorer = restorer;
+                ? $"model {model.Name} is a ×{model.Scale} model but scale {options.Level} was requested; evaluate it at ×{model.Scale} or use a ×{options.Level} model"
+                : $"model {model.Name} upscales ×{model.Scale}, but {options.Task.Purpose().Describe(1)} needs a ×1 (same-size) model");
+        if (model.IsBaseline && options.Procedure.SelfEnsemble)
+            throw new ArgumentException($"the self-ensemble has no effect on the {model.Name} baseline; leave it out");
+        // Baselines are defined on whole images: report what is actually done.
+        _procedure = model.IsBaseline ? new TestProcedure(TilingMode.None, false) : options.Procedure;
+        _model = model;
+        _restorer = new ImageRestorer(model, _procedure.Tiling == TilingMode.Official ? TilingPolicy.Official : TilingPolicy.Whole, _procedure.SelfEnsemble);
         _options = options;
         _pairs = options.CreatePairSource();
     }
+
+    /// <summary>The procedure applied (whole image for baselines, whatever was asked).</summary>
+    public TestProcedure Procedure => _procedure;
 
     /// <summary>Evaluates every set in order and returns all measurements, skips and problems.</summary>
     public EvaluationResult Run(IReadOnlyList<DatasetSpec> datasets, IProgress<EvaluationProgress>? progress = null, CancellationToken cancel = default)
@@ -42,8 +55,9 @@ public sealed class EvaluationRunner
             if (set.Problem != null) problems.Add($"{set.Name}: {set.Problem}");
             results.Add(RunSet(set, progress, cancel));
         }
-        return new EvaluationResult(_options.Model, _restorer.Description, _options.Task, _options.Level, _options.Procedure,
-            _options.Metric, _options.Device, _pairs.Description, _options.PublishedTables, results, problems, total.Elapsed.TotalSeconds);
+        return new EvaluationResult(_model.Source ?? _model.Name, $"{_model.Summary}; {_procedure}", _options.Task, _options.Level, _procedure,
+            _options.Metric, _model.Device.ToString(), _pairs.Description, PublishedResults.TablesFor(_options.Task, _model), results, problems,
+            total.Elapsed.TotalSeconds);
     }
 
     DatasetResult RunSet(EvaluationDataset set, IProgress<EvaluationProgress>? progress, CancellationToken cancel)
@@ -73,7 +87,7 @@ public sealed class EvaluationRunner
 
     ImageResult Evaluate(string setName, EvaluationSample sample)
     {
-        var pair = _pairs.Make(sample, _restorer.Channels);
+        var pair = _pairs.Make(sample, _model.InputChannels);
         var clock = Stopwatch.StartNew();
         var output = _restorer.Restore(pair.Input);
         clock.Stop();

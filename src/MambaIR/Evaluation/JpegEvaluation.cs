@@ -11,7 +11,7 @@ namespace MambaIR.Evaluation;
 public sealed class JpegEvaluation(int quality) : ITestPairSource
 {
     /// <summary>JPEG quality 1–100.</summary>
-    public int Quality { get; } = quality is >= 1 and <= 100 ? quality : throw new ArgumentOutOfRangeException(nameof(quality), quality, "--quality must be 1..100");
+    public int Quality { get; } = quality is >= 1 and <= 100 ? quality : throw new ArgumentOutOfRangeException(nameof(quality), quality, "JPEG quality must be 1..100");
 
     /// <inheritdoc/>
     public string Description => $"clean image JPEG-encoded at quality {Quality} and decoded with libjpeg-turbo (SkiaSharp); pixels identical to OpenCV imencode/imdecode";

@@ -31,7 +31,15 @@ public static class RestorationTaskNames
         "sr" or "super-resolution" => RestorationTask.SuperResolution,
         "denoise" or "dn" or "denoising" => RestorationTask.Denoising,
         "jpeg" or "car" => RestorationTask.JpegArtifactRemoval,
-        _ => throw new ArgumentException($"--task '{text}' is not recognised; use sr, denoise or jpeg"),
+        _ => throw new ArgumentException($"task '{text}' is not recognised; use sr, denoise or jpeg"),
+    };
+
+    /// <summary>The model purpose this task evaluates.</summary>
+    public static Models.ModelPurpose Purpose(this RestorationTask task) => task switch
+    {
+        RestorationTask.SuperResolution => Models.ModelPurpose.SuperResolution,
+        RestorationTask.Denoising => Models.ModelPurpose.Denoising,
+        _ => Models.ModelPurpose.JpegArtifactRemoval,
     };
 
     /// <summary>The degradation level as printed: <c>×4</c>, <c>σ25</c>, <c>q10</c>.</summary>

@@ -12,7 +12,7 @@ namespace MambaIR.Evaluation;
 public sealed class SuperResolutionEvaluation(int scale) : ITestPairSource
 {
     /// <summary>The SR scale.</summary>
-    public int Scale { get; } = scale >= 1 ? scale : throw new ArgumentOutOfRangeException(nameof(scale), scale, "--scale must be ≥ 1");
+    public int Scale { get; } = scale >= 1 ? scale : throw new ArgumentOutOfRangeException(nameof(scale), scale, "the SR scale must be ≥ 1");
 
     /// <inheritdoc/>
     public string Description => $"LR from the set's LR files, or MATLAB bicubic ×1/{Scale} of the mod-cropped HR where the set has none";

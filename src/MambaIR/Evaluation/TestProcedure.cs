@@ -15,14 +15,6 @@ public enum TilingMode
 /// <param name="SelfEnsemble">Average the network's outputs over the 8 flips/transposes (each inverted back).</param>
 public sealed record TestProcedure(TilingMode Tiling, bool SelfEnsemble)
 {
-    /// <summary>Parses <c>none</c>/<c>whole</c> or <c>official</c>.</summary>
-    public static TilingMode ParseTiling(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "none" or "whole" => TilingMode.None,
-        "official" => TilingMode.Official,
-        _ => throw new ArgumentException($"--tiling '{text}' is not recognised; use none or official"),
-    };
-
     /// <summary>Printed form, e.g. <c>official tiling + self-ensemble ×8</c>.</summary>
     public override string ToString() =>
         (Tiling == TilingMode.Official ? "official tiling" : "whole image") + (SelfEnsemble ? " + self-ensemble ×8" : "");

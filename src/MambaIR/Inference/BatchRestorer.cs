@@ -4,39 +4,60 @@ using MambaIR.Imaging;
 namespace MambaIR.Inference;
 
 /// <summary>
-/// Restores many files into an output folder. Never writes over an input file unless <paramref name="overwrite"/> is set;
-/// outputs that already exist are skipped unless <paramref name="overwrite"/> is set (so an interrupted run can be resumed);
-/// a file that fails (unreadable, corrupt, out of memory, ...) is recorded and the batch goes on. Each result is written to a
-/// temporary file first and renamed, so a crash never leaves a half-written output. Cancellation stops after the current
-/// tile and returns the summary so far, marked <see cref="BatchSummary.Cancelled"/>.
+/// Restores many files into an output folder.
+/// <list type="bullet">
+/// <item>Inputs are never overwritten, and different inputs never share an output (<see cref="OutputNaming.Plan"/> refuses such a run).</item>
+/// <item>Outputs that already exist are skipped unless overwriting is asked for, so an interrupted run (or a shard) resumes.</item>
+/// <item>The output folder is created and checked for writing before the first image is computed.</item>
+/// <item>A file that fails (unreadable, corrupt, out of memory, cannot be written) is recorded and the batch goes on; write
+/// errors name the output path.</item>
+/// <item>Each result is written to a temporary file and renamed, so a crash never leaves a half-written output.</item>
+/// <item>Cancellation stops after the current tile and returns the summary so far, marked <see cref="BatchSummary.Cancelled"/>.</item>
+/// </list>
 /// </summary>
-public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, bool overwrite = false)
+public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, RestoreOutputSettings? output = null, bool overwrite = false)
 {
-    public BatchSummary Run(IEnumerable<string> inputs, bool recursive, IProgress<BatchProgress>? progress = null, CancellationToken cancel = default)
+    readonly RestoreOutputSettings _output = (output ?? new RestoreOutputSettings()).Validate();
+
+    /// <summary>Plans the jobs of <paramref name="inputs"/> (this <paramref name="shard"/> of them) without restoring anything.</summary>
+    /// <exception cref="OutputCollisionException">Two inputs would write the same output.</exception>
+    public BatchPlan Plan(IEnumerable<string> inputs, bool recursive, Shard? shard = null)
+    {
+        var set = InputCollector.Collect(inputs, recursive, naming);
+        var outputs = naming.Plan(set.Jobs);
+        shard ??= Shard.All;
+        var jobs = set.Jobs.Select((j, i) => new PlannedJob(j, outputs[i]))
+            .Where(p => shard.Contains(Path.GetRelativePath(naming.OutputDirectory, p.Output))).ToList();
+        return new BatchPlan(jobs, set.Problems, set.Jobs.Select(j => Path.GetFullPath(j.Source)).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Restores every job of <paramref name="plan"/>.</summary>
+    /// <exception cref="IOException">The output folder cannot be created or written (before anything is computed).</exception>
+    public BatchSummary Run(BatchPlan plan, IProgress<BatchProgress>? progress = null, CancellationToken cancel = default)
     {
         var total = Stopwatch.StartNew();
-        var set = InputCollector.Collect(inputs, recursive, naming.OutputDirectory);
-        var outputs = naming.Plan(set.Jobs);
-        var sources = set.Jobs.Select(j => Path.GetFullPath(j.Source)).ToHashSet(StringComparer.Ordinal);
         var restored = new List<BatchSuccess>();
         var skipped = new List<BatchSkip>();
-        var failed = new List<BatchFailure>(set.Problems);
+        var failed = new List<BatchFailure>(plan.Problems);
+        if (plan.Jobs.Count > 0) CheckWritable(naming.OutputDirectory);
 
-        for (int i = 0; i < set.Jobs.Count; i++)
+        for (int i = 0; i < plan.Jobs.Count; i++)
         {
             if (cancel.IsCancellationRequested) return new BatchSummary(restored, skipped, failed, total.Elapsed, Cancelled: true);
-            var job = set.Jobs[i];
-            string output = outputs[i];
+            var (job, target) = plan.Jobs[i];
             void Report(BatchStage stage, TileProgress tiles = default, string? detail = null) =>
-                progress?.Report(new BatchProgress(i, set.Jobs.Count, job.Source, stage, tiles, detail));
+                progress?.Report(new BatchProgress(i, plan.Jobs.Count, job.Source, stage, tiles, detail));
 
-            if (!overwrite && File.Exists(output))
+            if (plan.Sources.Contains(target))
             {
-                string reason = sources.Contains(output)
-                    ? "the output would replace an input file (use a different -o or --suffix, or --overwrite)"
-                    : "output exists (use --overwrite to replace it)";
-                skipped.Add(new BatchSkip(job.Source, output, reason));
-                Report(BatchStage.Skipped, detail: reason);
+                skipped.Add(new BatchSkip(job.Source, target, SkipReason.OutputIsInput));
+                Report(BatchStage.Skipped, detail: SkipReason.OutputIsInput.Describe());
+                continue;
+            }
+            if (!overwrite && File.Exists(target))
+            {
+                skipped.Add(new BatchSkip(job.Source, target, SkipReason.OutputExists));
+                Report(BatchStage.Skipped, detail: SkipReason.OutputExists.Describe());
                 continue;
             }
             var watch = Stopwatch.StartNew();
@@ -46,10 +67,11 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, b
                 var strategy = restorer.StrategyFor(image.Height, image.Width);
                 Report(BatchStage.Started, new TileProgress(0, strategy.TileCount(image.Height, image.Width)),
                     $"{image.Width}×{image.Height}, {image.Channels} ch{(image.Alpha != null ? " + alpha" : "")}, {image.BitDepth}-bit, {strategy.Description}");
-                var result = restorer.Restore(image, new TileReporter(t => Report(BatchStage.Tile, t)), cancel);
-                WriteAtomically(output, result);
-                restored.Add(new BatchSuccess(job.Source, output, watch.Elapsed));
-                Report(BatchStage.Restored, detail: output);
+                var result = restorer.Restore(image, strategy, new SyncProgress<TileProgress>(t => Report(BatchStage.Tile, t)), cancel);
+                if (_output.OutScale is { } s) result = Resample(result, image, s);
+                Write(target, result);
+                restored.Add(new BatchSuccess(job.Source, target, watch.Elapsed));
+                Report(BatchStage.Restored, detail: target);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -57,32 +79,53 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, b
             }
             catch (Exception e)
             {
-                failed.Add(new BatchFailure(job.Source, e.Message));
+                failed.Add(new BatchFailure(job.Source, e.Message, OutOfMemory.IsOutOfMemory(e)));
                 Report(BatchStage.Failed, detail: e.Message);
             }
         }
         return new BatchSummary(restored, skipped, failed, total.Elapsed);
     }
 
-    static void WriteAtomically(string path, RasterImage image)
+    static RasterImage Resample(RasterImage result, RasterImage input, double outScale)
     {
-        byte[] bytes = ImageFile.Encode(image, Path.GetExtension(path));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        int h = Math.Max(1, (int)Math.Round(input.Height * outScale)), w = Math.Max(1, (int)Math.Round(input.Width * outScale));
+        return h == result.Height && w == result.Width ? result : MatlabBicubic.ResizeFloat(result, h, w);
+    }
+
+    void Write(string path, RasterImage image)
+    {
         try
         {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
+            string ext = _output.Format == OutputFormat.Same ? Path.GetExtension(path) : _output.Format.Extension();
+            byte[] bytes = ImageFile.Encode(image, ext, _output.Quality ?? 95, _output.PngCompression ?? 6);
+            Checkpoints.AtomicFile.Write(path, s => s.Write(bytes));
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            throw new IOException($"cannot write {path}: {e.Message}", e);
         }
     }
 
-    /// <summary>Forwards tile progress synchronously (System.Progress would post it to the thread pool, out of order).</summary>
-    sealed class TileReporter(Action<TileProgress> report) : IProgress<TileProgress>
+    /// <summary>Creates <paramref name="folder"/> and writes and deletes a probe file in it.</summary>
+    /// <exception cref="IOException">Naming the folder and the reason.</exception>
+    public static void CheckWritable(string folder)
     {
-        public void Report(TileProgress value) => report(value);
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".mambair-write-check.{Environment.ProcessId}.tmp");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"output folder {folder} cannot be written ({e.Message}); choose another output folder or fix its permissions", e);
+        }
     }
 }
+
+/// <summary>Jobs to run with their output paths, arguments that named nothing usable, and every input of the whole run.</summary>
+public sealed record BatchPlan(IReadOnlyList<PlannedJob> Jobs, IReadOnlyList<BatchFailure> Problems, IReadOnlySet<string> Sources);
+
+/// <summary>One input and its output path.</summary>
+public sealed record PlannedJob(ImageJob Job, string Output);

@@ -1,19 +1,20 @@
 using MambaIR.Imaging;
+using MambaIR.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MambaIR.Inference;
 
 /// <summary>
-/// Restores one <see cref="RasterImage"/> with a <see cref="RestorationNetwork"/>, keeping what the network does not know about:
+/// Restores one <see cref="RasterImage"/> with a <see cref="ModelDescriptor"/>, keeping what the model does not know about:
 /// <list type="bullet">
 /// <item>Bit depth: processing is in floating point; the result has the input's bit depth (8 or 16).</item>
-/// <item>Alpha: never fed to the network; passed through for same-size tasks and bicubic-upscaled (clamped to [0, 1]) for
+/// <item>Alpha: never fed to the model; passed through for same-size tasks and bicubic-upscaled (clamped to [0, 1]) for
 /// super-resolution. Alpha is usually a mask with hard edges that restoration networks were never trained on.</item>
-/// <item>Grey network on a colour image: the image is split into full-range BT.601 Y, Cb, Cr (see <see cref="ColourPlanes"/>);
-/// the network restores Y, the chroma is passed through (bicubic-upscaled for SR), and the result is converted back to RGB.
+/// <item>Grey model on a colour image: the image is split into full-range BT.601 Y, Cb, Cr (see <see cref="ColourPlanes"/>);
+/// the model restores Y, the chroma is passed through (bicubic-upscaled for SR), and the result is converted back to RGB.
 /// This is how grey JPEG artifact-removal models are applied to colour photos; chroma artifacts are not removed.</item>
-/// <item>Colour network on a grey image: the plane is replicated to RGB, restored, and the output's luma is kept, so a grey
+/// <item>Colour model on a grey image: the plane is replicated to RGB, restored, and the output's luma is kept, so a grey
 /// file stays grey.</item>
 /// </list>
 /// All tensors of one image are released before <see cref="Restore"/> returns.
@@ -21,38 +22,46 @@ namespace MambaIR.Inference;
 public sealed class ImageRestorer
 {
     readonly Func<Tensor, Tensor> _forward;
+    readonly TileSpeedProbe _speed;
 
-    /// <param name="network">The network and its scale, channels, device and dtype.</param>
+    /// <param name="model">The model and its scale, channels, device and dtype.</param>
     /// <param name="tiling">Chooses the tile strategy for each image size.</param>
     /// <param name="selfEnsemble">Average over the 8 flips/transposes (<see cref="SelfEnsemble"/>), applied to every tile.</param>
-    public ImageRestorer(RestorationNetwork network, TilingPolicy tiling, bool selfEnsemble = false)
+    public ImageRestorer(ModelDescriptor model, TilingPolicy tiling, bool selfEnsemble = false)
     {
-        Network = network;
+        if (model.InputChannels is not (1 or 3) || model.OutputChannels != model.InputChannels)
+            throw new NotSupportedException($"{model.Name}: a {model.InputChannels}-channel model cannot restore image files (1 or 3 channels in and out)");
+        Model = model;
         Tiling = tiling;
         SelfEnsembled = selfEnsemble;
-        _forward = selfEnsemble ? SelfEnsemble.Wrap(network.Forward) : network.Forward;
+        _forward = selfEnsemble ? SelfEnsemble.Wrap(model.Run) : model.Run;
+        _speed = new TileSpeedProbe(model, _forward);
     }
 
-    public RestorationNetwork Network { get; }
+    /// <summary>The model.</summary>
+    public ModelDescriptor Model { get; }
+    /// <summary>How images are tiled.</summary>
     public TilingPolicy Tiling { get; }
+    /// <summary>True when each call is the ×8 self-ensemble.</summary>
     public bool SelfEnsembled { get; }
 
-    /// <summary>The tile strategy this restorer uses for an image of the given size.</summary>
-    public ITileStrategy StrategyFor(int height, int width) => Tiling.Choose(height, width, Network);
+    /// <summary>The tile strategy for an image of the given size (under <c>auto</c>, measuring speed the first time it matters).</summary>
+    public ITileStrategy StrategyFor(int height, int width) => Tiling.Choose(height, width, Model, _speed);
 
-    /// <summary>Restores <paramref name="image"/>; reports tile progress through <paramref name="progress"/>.</summary>
-    public RasterImage Restore(RasterImage image, IProgress<TileProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>Restores <paramref name="image"/> with <paramref name="strategy"/> (default: <see cref="StrategyFor"/>); reports tile progress.</summary>
+    public RasterImage Restore(RasterImage image, ITileStrategy? strategy = null, IProgress<TileProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var strategy = StrategyFor(image.Height, image.Width);
-        int scale = Network.Scale;
+        strategy ??= StrategyFor(image.Height, image.Width);
+        int scale = Model.Scale;
+        int channels = Model.InputChannels;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
 
         var planes = image.ToTensor();
         Tensor modelInput, chroma = null!;
-        if (image.Channels == Network.Channels) modelInput = planes;
-        else if (Network.Channels == 1)
+        if (image.Channels == channels) modelInput = planes;
+        else if (channels == 1)
         {
             var ycc = ColourPlanes.ToYCbCr(planes);
             modelInput = ycc.narrow(1, 0, 1);
@@ -60,15 +69,15 @@ public sealed class ImageRestorer
         }
         else modelInput = planes.expand(1, 3, image.Height, image.Width);
 
-        var input = modelInput.to(Network.DType, Network.Device).contiguous();
+        var input = modelInput.to(Model.DType, Model.Device).contiguous();
         var output = OutOfMemory.Explain(() => strategy.Run(input, _forward, scale, progress, cancel), strategy);
         output = output.to(ScalarType.Float32, CPU);
-        if (output.shape[1] != Network.Channels)
-            throw new InvalidOperationException($"network {Network.Name} returned {output.shape[1]} channels; expected {Network.Channels}");
+        if (output.shape[1] != channels)
+            throw new InvalidOperationException($"model {Model.Name} returned {output.shape[1]} channels; expected {channels}");
 
         Tensor restored;
-        if (image.Channels == Network.Channels) restored = output;
-        else if (Network.Channels == 1)
+        if (image.Channels == channels) restored = output;
+        else if (channels == 1)
             restored = ColourPlanes.ToRgb(cat(new[] { output, PlaneResize.Upscale(chroma, scale) }, 1));
         else restored = ColourPlanes.Luma(output);
 

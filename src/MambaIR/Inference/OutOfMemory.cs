@@ -1,18 +1,19 @@
 namespace MambaIR.Inference;
 
-/// <summary>Turns libtorch's allocation failures (CPU or CUDA) into an <see cref="OutOfMemoryException"/> that says what to do.</summary>
+/// <summary>Recognises allocation failures (libtorch's CPU and CUDA ones, .NET's own) and says what to do about them.</summary>
 public static class OutOfMemory
 {
-    /// <summary>Runs <paramref name="run"/>; an out-of-memory error from it is rethrown with advice naming <paramref name="strategy"/>.</summary>
+    /// <summary>Runs <paramref name="run"/>; an out-of-memory error from it is rethrown as an <see cref="OutOfMemoryException"/> naming <paramref name="strategy"/>.</summary>
     public static T Explain<T>(Func<T> run, ITileStrategy strategy)
     {
         try { return run(); }
-        catch (Exception e) when (IsOutOfMemory(e))
+        catch (Exception e) when (IsOutOfMemory(e) && e is not OutOfMemoryException)
         {
-            string advice = strategy is BlendedTiling b && b.TileSize > 64
-                ? $"try a smaller tile, e.g. --tile {Math.Max(64, b.TileSize / 2)}"
-                : "try tiling with a small tile, e.g. --tile 128";
-            throw new OutOfMemoryException($"out of memory with {strategy.Description}; {advice}, or --device cpu if a GPU ran out", e);
+            var inner = strategy is ChosenStrategy c ? c.Inner : strategy;
+            string advice = inner is BlendedTiling b && b.TileSize > 64
+                ? $"smaller tiles (e.g. {Math.Max(64, b.TileSize / 2)} px) or a smaller memory budget would fit"
+                : "tiles of 128 px or a smaller memory budget would fit";
+            throw new OutOfMemoryException($"out of memory with {strategy.Description}: {FirstLine(e.Message)}; {advice}, or run on the CPU if a GPU ran out", e);
         }
     }
 
@@ -21,4 +22,7 @@ public static class OutOfMemory
         || e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("not enough memory", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The first line of a (possibly multi-line, libtorch) message.</summary>
+    public static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }

@@ -1,49 +1,63 @@
 namespace MambaIR.Inference;
 
 /// <summary>
-/// Output paths: <c>{output}/{relative folder}/{stem}_{suffix}.{ext}</c> (no underscore when the suffix is empty), where ext
-/// is the chosen format or the input's own extension for <c>same</c>. When two inputs would get the same output name
-/// (e.g. <c>a.jpg</c> and <c>a.png</c> written as PNG), each gets its source extension in the name: <c>a_jpg_x4.png</c>.
+/// Output paths: <c>{output}/{relative folder}/{stem}_{suffix}.{ext}</c> (no underscore when the suffix is empty), where the
+/// relative folder mirrors the input's place under the folder it was found in (files named directly go to the output
+/// folder itself) and ext is the chosen format's, or the input's own for <see cref="OutputFormat.Same"/>. An output path
+/// depends on its input alone, never on which other inputs are in the run, so reruns and shards agree; a run in which two
+/// inputs would get the same output is refused (<see cref="OutputCollisionException"/>).
 /// </summary>
 public sealed class OutputNaming
 {
-    /// <summary>Formats that can be written: an extension without dot, or <c>same</c> to keep each input's format.</summary>
-    public static IReadOnlyList<string> Formats { get; } = new[] { "png", "same", "jpg", "webp", "tif", "bmp" };
-
     /// <param name="outputDirectory">Root of the outputs.</param>
     /// <param name="suffix">Appended to each file stem after an underscore; may be empty.</param>
-    /// <param name="format">One of <see cref="Formats"/> (also accepts <c>jpeg</c>, <c>tiff</c>).</param>
-    public OutputNaming(string outputDirectory, string suffix, string format)
+    /// <param name="format">The output format.</param>
+    public OutputNaming(string outputDirectory, string suffix, OutputFormat format)
     {
-        if (string.IsNullOrWhiteSpace(outputDirectory)) throw new ArgumentException("an output folder is required (-o DIR)");
-        if (suffix.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || suffix.Contains('/') || suffix.Contains('\\'))
-            throw new ArgumentException($"--suffix '{suffix}' contains characters that cannot be in a file name");
-        string f = format.Trim().TrimStart('.').ToLowerInvariant() switch { "jpeg" => "jpg", "tiff" => "tif", var x => x };
-        if (!Formats.Contains(f)) throw new ArgumentException($"--format '{format}' is not supported; use {string.Join(", ", Formats)}");
-        OutputDirectory = outputDirectory; Suffix = suffix; Format = f;
+        if (string.IsNullOrWhiteSpace(outputDirectory)) throw new ArgumentException("an output folder is required");
+        if (suffix.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || suffix.Contains('\\'))
+            throw new ArgumentException($"output suffix '{suffix}' contains characters that cannot be in a file name");
+        OutputDirectory = Path.GetFullPath(outputDirectory); Suffix = suffix; Format = format;
     }
 
+    /// <summary>Root of the outputs (absolute).</summary>
     public string OutputDirectory { get; }
+    /// <summary>Appended to each stem after an underscore.</summary>
     public string Suffix { get; }
-    public string Format { get; }
+    /// <summary>The output format.</summary>
+    public OutputFormat Format { get; }
 
-    /// <summary>The output path of every job, in job order, with name collisions resolved.</summary>
-    public IReadOnlyList<string> Plan(IReadOnlyList<ImageJob> jobs)
+    /// <summary>The output path of <paramref name="job"/>.</summary>
+    public string PathFor(ImageJob job)
     {
-        var plain = jobs.Select(j => PathFor(j, withSourceExtension: false)).ToList();
-        var clashes = plain.GroupBy(p => p, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key)
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return jobs.Select((j, i) => clashes.Contains(plain[i]) ? PathFor(j, withSourceExtension: true) : plain[i]).ToList();
-    }
-
-    string PathFor(ImageJob job, bool withSourceExtension)
-    {
-        string sourceExt = Path.GetExtension(job.RelativePath);
-        string ext = Format == "same" ? sourceExt.ToLowerInvariant() : "." + Format;
+        string ext = Format == OutputFormat.Same ? Path.GetExtension(job.RelativePath).ToLowerInvariant() : Format.Extension();
         string stem = Path.GetFileNameWithoutExtension(job.RelativePath);
-        if (withSourceExtension) stem += "_" + sourceExt.TrimStart('.').ToLowerInvariant();
         string name = stem + (Suffix.Length > 0 ? "_" + Suffix : "") + ext;
         string? folder = Path.GetDirectoryName(job.RelativePath);
         return Path.GetFullPath(Path.Combine(OutputDirectory, folder ?? "", name));
     }
+
+    /// <summary>The output path of every job, in job order.</summary>
+    /// <exception cref="OutputCollisionException">Two jobs would write the same file (all such groups are listed).</exception>
+    public IReadOnlyList<string> Plan(IReadOnlyList<ImageJob> jobs)
+    {
+        var outputs = jobs.Select(PathFor).ToList();
+        var clashes = outputs.Select((o, i) => (o, i)).GroupBy(x => x.o, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .Select(g => new OutputCollision(g.Key, g.Select(x => jobs[x.i].Source).ToList())).ToList();
+        if (clashes.Count > 0) throw new OutputCollisionException(clashes);
+        return outputs;
+    }
+}
+
+/// <summary>Inputs that would be written to the same output file.</summary>
+public sealed record OutputCollision(string Output, IReadOnlyList<string> Sources);
+
+/// <summary>A run refused because different inputs would map to one output; names every collision.</summary>
+public sealed class OutputCollisionException(IReadOnlyList<OutputCollision> collisions)
+    : IOException($"{collisions.Count} output name(s) would be written by more than one input, so nothing was restored: " +
+        string.Join("; ", collisions.Take(5).Select(c => $"{string.Join(" and ", c.Sources)} → {c.Output}")) + (collisions.Count > 5 ? "; ..." : "") +
+        ". Restore such files in separate runs or to different output folders, keep each input's format, or pass their common parent folder (its sub-folders are mirrored).")
+{
+    /// <summary>The collisions.</summary>
+    public IReadOnlyList<OutputCollision> Collisions { get; } = collisions;
 }

@@ -1,14 +1,12 @@
 namespace MambaIR.Inference;
 
 /// <summary>
-/// Chooses the largest square tile whose estimated peak memory fits a byte budget. The estimate comes from the network
-/// (<see cref="RestorationNetwork.Memory"/>, measured by <see cref="MemoryProbe"/>); the budget is a fraction of the
-/// memory available on its device (<see cref="AvailableMemory"/>).
+/// Chooses the largest square tile whose estimated peak memory fits a byte budget. The estimate comes from the model
+/// (<see cref="Models.ModelDescriptor.Memory"/>, measured by <see cref="Native.MemoryProbe"/>); the budget from
+/// <see cref="Native.MemoryBudget"/>.
 /// </summary>
 public static class TileSizer
 {
-    /// <summary>Share of the available memory one network call may plan to use (the rest is headroom for the allocator, the output and other processes).</summary>
-    public const double BudgetFraction = 0.6;
     /// <summary>Tile sides are multiples of this.</summary>
     public const int Granularity = 8;
     /// <summary>Smallest tile considered; below it the network sees too little context to be worth running.</summary>
@@ -17,10 +15,6 @@ public static class TileSizer
     public const int MaxTile = 4096;
     /// <summary>Tile used when the memory use or the free memory is unknown.</summary>
     public const int FallbackTile = 256;
-
-    /// <summary>The bytes one call may plan to use on the network's device, or null when unknown.</summary>
-    public static long? Budget(RestorationNetwork network) =>
-        network.AvailableBytes() is { } free ? (long)(free * BudgetFraction) : null;
 
     /// <summary>True when the whole h×w image is estimated to fit <paramref name="budget"/>.</summary>
     public static bool Fits(Func<long, long, long> peakBytes, long height, long width, long budget) => peakBytes(height, width) <= budget;

@@ -1,27 +1,33 @@
+using MambaIR.Models;
+using MambaIR.Native;
+
 namespace MambaIR.Inference;
 
 /// <summary>
-/// The user's tiling choice (<c>--tile auto|none|N</c>, <c>--tile-overlap</c>, <c>--official-tiling</c>) turned into a
-/// <see cref="ITileStrategy"/> for each image size.
+/// How images are split for the network, turned into an <see cref="ITileStrategy"/> for each image size.
 /// <list type="bullet">
-/// <item><b>auto</b> (default): the whole image when its estimated peak memory fits the budget (<see cref="TileSizer"/>),
-/// since MambaIR's receptive field is global and tiling can only lose context; otherwise blended tiles of the largest size
-/// that fits. Where memory cannot be measured, images up to <see cref="TileSizer.FallbackTile"/>² run whole, larger ones in tiles of that size.</item>
-/// <item><b>none</b>: always the whole image.</item>
-/// <item><b>N</b>: blended tiles of at most N×N pixels.</item>
+/// <item><b>auto</b> (default): within a memory budget (<see cref="MemoryBudget"/>; the model's memory per pixel is measured),
+/// the tile size that was measured fastest (<see cref="TileSpeedProbe"/>); an image that fits in one such tile and in the
+/// budget runs whole (MambaIR's receptive field is global, so whole images lose no context). Small images run whole
+/// without measuring. Baselines always run whole.</item>
+/// <item><b>whole</b>: always the whole image.</item>
+/// <item><b>fixed</b>: blended tiles of at most N×N pixels.</item>
 /// <item><b>official</b>: the official MambaIR test tiling (<see cref="OfficialTiling"/>), to reproduce published numbers.</item>
 /// </list>
 /// </summary>
 public sealed class TilingPolicy
 {
+    /// <summary>Images of at most this many pixels that fit in memory run whole under <c>auto</c> without a speed measurement.</summary>
+    public const long SmallImagePixels = 128 * 128;
+
     enum Kind { Auto, Whole, Fixed, Official }
 
     readonly Kind _kind;
     readonly int _tile;
 
-    TilingPolicy(Kind kind, int tile, int? overlap)
+    TilingPolicy(Kind kind, int tile, int? overlap, MemoryBudget budget)
     {
-        _kind = kind; _tile = tile; Overlap = overlap;
+        _kind = kind; _tile = tile; Overlap = overlap; Budget = budget;
         if (kind == Kind.Fixed) BlendAxis.Validate(tile, overlap ?? BlendedTiling.DefaultOverlap(tile));
         else if (overlap is < 0) throw new ArgumentOutOfRangeException(nameof(overlap), overlap, "tile overlap must not be negative");
     }
@@ -29,44 +35,35 @@ public sealed class TilingPolicy
     /// <summary>Overlap for blended tiles, or null for <see cref="BlendedTiling.DefaultOverlap"/>.</summary>
     public int? Overlap { get; }
 
-    public static TilingPolicy Auto(int? overlap = null) => new(Kind.Auto, 0, overlap);
-    public static TilingPolicy Whole { get; } = new(Kind.Whole, 0, null);
-    public static TilingPolicy Fixed(int tile, int? overlap = null) => new(Kind.Fixed, tile, overlap);
-    public static TilingPolicy Official { get; } = new(Kind.Official, 0, null);
+    /// <summary>The memory one network call may use (<c>auto</c> only).</summary>
+    public MemoryBudget Budget { get; }
 
-    /// <summary>Parses the command-line options; <paramref name="tile"/> is <c>auto</c>, <c>none</c> or a positive size.</summary>
-    public static TilingPolicy Parse(string? tile, int? overlap, bool official)
-    {
-        string t = string.IsNullOrWhiteSpace(tile) ? "auto" : tile.Trim().ToLowerInvariant();
-        if (official)
-        {
-            if (t != "auto" || overlap != null)
-                throw new ArgumentException("--official-tiling fixes the tiles (⌊h/200⌋+1 × ⌊w/200⌋+1, 10 % overlap); drop --tile/--tile-overlap");
-            return Official;
-        }
-        if (t == "auto") return Auto(overlap);
-        if (t is "none" or "0")
-        {
-            if (overlap != null) throw new ArgumentException("--tile-overlap needs tiling; it cannot be used with --tile none");
-            return Whole;
-        }
-        if (int.TryParse(t, out int size) && size > 0) return Fixed(size, overlap);
-        throw new ArgumentException($"--tile '{tile}' is not recognised; use auto, none or a tile size in pixels (e.g. 256)");
-    }
+    /// <summary>Fastest measured tiles within <paramref name="budget"/> (default: a quarter of physical memory).</summary>
+    public static TilingPolicy Auto(MemoryBudget? budget = null, int? overlap = null) => new(Kind.Auto, 0, overlap, budget ?? MemoryBudget.Default);
+    /// <summary>Always the whole image.</summary>
+    public static TilingPolicy Whole { get; } = new(Kind.Whole, 0, null, MemoryBudget.Default);
+    /// <summary>Blended tiles of at most <paramref name="tile"/>² pixels; <paramref name="overlap"/> null for the default.</summary>
+    public static TilingPolicy Fixed(int tile, int? overlap = null) => new(Kind.Fixed, tile, overlap, MemoryBudget.Default);
+    /// <summary>The official MambaIR test tiling.</summary>
+    public static TilingPolicy Official { get; } = new(Kind.Official, 0, null, MemoryBudget.Default);
 
-    /// <summary>True for <c>auto</c>, which measures the network's memory use (<see cref="RestorationNetwork.Memory"/>) to decide.</summary>
-    public bool MeasuresMemory => _kind == Kind.Auto;
+    /// <summary>True for <c>auto</c>, which measures the model's memory and speed to decide.</summary>
+    public bool IsAuto => _kind == Kind.Auto;
 
+    /// <summary>One line for logs.</summary>
     public string Description => _kind switch
     {
-        Kind.Auto => "auto (whole image when it fits in memory, else blended tiles sized to memory)",
+        Kind.Auto => "auto (fastest measured tile size within the memory budget; whole image when it fits in one)",
         Kind.Whole => "none (whole image)",
         Kind.Fixed => new BlendedTiling(_tile, Overlap).Description,
         _ => new OfficialTiling().Description,
     };
 
     /// <summary>The strategy for an image of <paramref name="height"/> × <paramref name="width"/> input pixels.</summary>
-    public ITileStrategy Choose(long height, long width, RestorationNetwork network)
+    /// <param name="model">The model (its memory and budget decide <c>auto</c>).</param>
+    /// <param name="speed">Measures tile speed for <c>auto</c>; kept by the caller across images.</param>
+    /// <exception cref="OutOfMemoryException">Not even the smallest tile fits the budget.</exception>
+    public ITileStrategy Choose(long height, long width, ModelDescriptor model, TileSpeedProbe? speed = null)
     {
         switch (_kind)
         {
@@ -74,19 +71,39 @@ public sealed class TilingPolicy
             case Kind.Official: return new OfficialTiling();
             case Kind.Fixed: return height <= _tile && width <= _tile ? new WholeImage() : new BlendedTiling(_tile, Overlap);
         }
-        var budget = TileSizer.Budget(network);
-        int tile;
-        if (budget is { } b && network.Memory is { } memory)
+        if (!model.TilingSafe) return new WholeImage();
+        long? budget = Budget.For(model.Device, model.AvailableBytes());
+        int maxTile;
+        bool wholeFits;
+        string memoryNote;
+        if (budget is { } b && model.Memory is { } memory)
         {
-            if (TileSizer.Fits(memory.Bytes, height, width, b)) return new WholeImage();
-            tile = TileSizer.LargestTile(memory.Bytes, b);
+            maxTile = TileSizer.LargestTile(memory.Bytes, b);
+            wholeFits = TileSizer.Fits(memory.Bytes, height, width, b);
+            memoryNote = $"budget {b / 1e9:F1} GB, ~{memory.BytesPerPixel / 1e3:F1} kB/pixel";
         }
         else
         {
-            if (height <= TileSizer.FallbackTile && width <= TileSizer.FallbackTile) return new WholeImage();
-            tile = TileSizer.FallbackTile;
+            maxTile = TileSizer.FallbackTile;
+            wholeFits = height <= TileSizer.FallbackTile && width <= TileSizer.FallbackTile;
+            memoryNote = "memory use unknown here";
         }
+        if (wholeFits && height * width <= SmallImagePixels) return new ChosenStrategy(new WholeImage(), $"auto: small image; {memoryNote}");
+        if (speed is null)
+        {
+            if (wholeFits) return new ChosenStrategy(new WholeImage(), $"auto: fits; {memoryNote}");
+            return Blended(maxTile, $"auto: largest tile in memory; {memoryNote}");
+        }
+        int tile = speed.Fastest(maxTile, (int)Math.Min(int.MaxValue, Math.Max(height, width)), height * width);
+        string why = $"auto: {tile} px measured fastest ({string.Join(", ", speed.Seconds.Select(kv => $"{kv.Key} px {speed.Speed(kv.Key) / 1e6:F2} Mpx/s"))}); {memoryNote}";
+        if (wholeFits && (Math.Max(height, width) <= tile || height * width <= (long)tile * tile))
+            return new ChosenStrategy(new WholeImage(), why);
+        return Blended(tile, why);
+    }
+
+    ITileStrategy Blended(int tile, string why)
+    {
         int overlap = Math.Min(Overlap ?? BlendedTiling.DefaultOverlap(tile), (tile - 2) / 3);
-        return new BlendedTiling(tile, overlap);
+        return new ChosenStrategy(new BlendedTiling(tile, overlap), why);
     }
 }

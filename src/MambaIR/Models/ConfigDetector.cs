@@ -2,6 +2,9 @@ using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
+
+using MambaIR.Checkpoints;
+
 namespace MambaIR.Models;
 
 /// <summary>

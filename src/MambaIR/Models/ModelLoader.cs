@@ -15,20 +15,22 @@ public sealed record ModelLoadOptions
     public Device? Device { get; init; }
     /// <summary>Floating dtype of the weights (float32 or float64); float16/bfloat16 files are converted.</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;
+    /// <summary>What the model is for; null infers it (<see cref="ModelPurposes.Infer"/>).</summary>
+    public ModelPurpose? Purpose { get; init; }
 }
 
 /// <summary>
-/// Loads MambaIR v1 checkpoints: reads the file (<see cref="Checkpoint.Load"/>), detects the architecture
-/// (<see cref="ConfigDetector"/>) unless one is given, builds the network and copies every tensor by name with strict
-/// checking. Missing keys, unexpected keys and shape mismatches (key, expected, found) are reported together in a
-/// <see cref="CheckpointException"/> naming the file.
+/// Loads MambaIR v1 checkpoints as <see cref="ModelDescriptor"/>s: reads the file (<see cref="Checkpoint.Load"/>), detects the
+/// architecture (<see cref="ConfigDetector"/>) unless one is given, builds the network, copies every tensor by name with
+/// strict checking (<see cref="StrictStateDict.Copy"/>) and puts it in eval mode. Missing keys, unexpected keys and shape
+/// mismatches (key, expected, found) are reported together in a <see cref="CheckpointException"/> naming the file.
 /// </summary>
 public static class ModelLoader
 {
     /// <summary>Loads a checkpoint file into a new network in eval mode.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="CheckpointException">Unreadable file, not a MambaIR v1 checkpoint, or keys/shapes that do not match.</exception>
-    public static LoadedModel Load(string path, ModelLoadOptions? options = null)
+    public static ModelDescriptor Load(string path, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
         using var sd = Checkpoint.Load(path, options.ParamKey);
@@ -36,7 +38,7 @@ public static class ModelLoader
     }
 
     /// <summary>Loads weights already in memory (e.g. from <see cref="SafeTensors.Read"/>); <paramref name="source"/> names them in errors.</summary>
-    public static LoadedModel Load(IReadOnlyDictionary<string, Tensor> stateDict, ModelLoadOptions? options = null, string? source = null)
+    public static ModelDescriptor Load(IReadOnlyDictionary<string, Tensor> stateDict, ModelLoadOptions? options = null, string? source = null)
     {
         options ??= new ModelLoadOptions();
         source ??= (stateDict as StateDict)?.Source ?? "state dict";
@@ -50,22 +52,42 @@ public static class ModelLoader
         var model = new MambaIRNet(config);
         try
         {
-            var target = model.state_dict();
-            var problems = StateDictLayout.Compare(StateDictLayout.Of(target), shapes);
-            if (problems.Count > 0)
-                throw new CheckpointException(source, $"weights do not match MambaIR v1 ({config}): {string.Join("; ", problems)}");
-            foreach (var (key, tensor) in stateDict)
-                if (!tensor.is_floating_point())
-                    throw new CheckpointException(source, $"{key} has dtype {tensor.dtype}; expected floating-point weights");
             model.to(options.DType);
-            if (options.Device is { } device) model.to(device);
-            using (no_grad())
-                foreach (var (key, param) in model.state_dict())
-                    param.copy_(stateDict[key]);
+            var device = options.Device ?? CPU;
+            model.to(device);
+            StrictStateDict.Copy(model, stateDict, source, $"MambaIR v1 ({config})");
             model.eval();
             var fileDTypes = stateDict.Values.Select(t => t.dtype.ToString()).Distinct().ToArray();
             long count = model.parameters().Sum(p => p.numel());
-            return new LoadedModel(model, ModelDescription.For(config, count), source, (stateDict as StateDict)?.ParamKey, fileDTypes);
+            string name = File.Exists(source) ? Path.GetFileNameWithoutExtension(source) : ModelDescription.For(config, count).Variant;
+            return ModelDescriptor.ForNetwork(name, model, config, ModelDescription.For(config, count),
+                options.Purpose ?? ModelPurposes.Infer(config, source), device, options.DType, owned: model, source: source,
+                paramKey: (stateDict as StateDict)?.ParamKey, fileDTypes: fileDTypes);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A network of <paramref name="preset"/>'s architecture with freshly initialised weights (seeded), marked
+    /// <see cref="ModelDescriptor.Untrained"/>: for benchmarks and as the start of training.
+    /// </summary>
+    public static ModelDescriptor Untrained(MambaIRPreset preset, Device? device = null, ScalarType dtype = ScalarType.Float32, long seed = 0)
+    {
+        torch.manual_seed(seed);
+        var model = new MambaIRNet(preset.Config);
+        try
+        {
+            model.to(dtype);
+            var dev = device ?? CPU;
+            model.to(dev);
+            model.eval();
+            long count = model.parameters().Sum(p => p.numel());
+            return ModelDescriptor.ForNetwork(preset.Name, model, preset.Config, ModelDescription.For(preset.Config, count),
+                ModelPurposes.Infer(preset.Config, preset.Name), dev, dtype, owned: model, untrained: true);
         }
         catch
         {

@@ -17,21 +17,21 @@ public static class ComputeDevice
         {
             if (!CudaAvailable())
                 throw new NotSupportedException(
-                    $"--device {spec}: CUDA is not available. The bundled libtorch is CPU-only; set " +
+                    $"device {spec}: CUDA is not available. The bundled libtorch is CPU-only; set " +
                     $"{TorchRuntime.LibTorchEnvironmentVariable} to a CUDA libtorch folder (e.g. a PyTorch install's " +
                     ".../site-packages/torch/lib) on a machine with an NVIDIA driver. " +
                     (TorchRuntime.UsesExternalLibTorch ? $"The libtorch in use ({TorchRuntime.LibTorchDirectory}) reports no usable GPU." : "No external libtorch is configured."));
             if (spec.Length > 5)
             {
                 if (!int.TryParse(spec[5..], out int index) || index < 0)
-                    throw new ArgumentException($"--device {spec}: expected cuda:N with N a GPU index");
+                    throw new ArgumentException($"device {spec}: expected cuda:N with N a GPU index");
                 int count = (int)cuda.device_count();
-                if (index >= count) throw new ArgumentException($"--device {spec}: only {count} CUDA device(s) are visible");
+                if (index >= count) throw new ArgumentException($"device {spec}: only {count} CUDA device(s) are visible");
                 return new Device(DeviceType.CUDA, index);
             }
             return CUDA;
         }
-        throw new ArgumentException($"--device '{spec}' is not recognised; use auto, cpu, cuda or cuda:N");
+        throw new ArgumentException($"device '{spec}' is not recognised; use auto, cpu, cuda or cuda:N");
     }
 
     /// <summary>True when the loaded libtorch has CUDA and a GPU is visible.</summary>

@@ -121,7 +121,7 @@ public static class TorchRuntime
     static void PreloadExternal(string dir, params string[] extensions)
     {
         if (!Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"{LibTorchEnvironmentVariable} / --libtorch points to '{dir}', which is not a folder.");
+            throw new DirectoryNotFoundException($"the libtorch folder '{dir}' (from {LibTorchEnvironmentVariable} or the caller) is not a folder.");
         string ext = extensions[0];
         bool any = false;
         // Order matters: each library's dependencies are resolved by soname from those already loaded.

@@ -31,7 +31,7 @@ public static class TextRecognizerRegistry
         string name = (eq < 0 ? spec : spec[..eq]).Trim();
         var p = Get(name);
         string? path = eq < 0 ? p.DefaultPath() : spec[(eq + 1)..].Trim();
-        if (string.IsNullOrEmpty(path)) throw new ArgumentException($"recognizer '{name}' needs weights: --recognizer {name}=PATH");
+        if (string.IsNullOrEmpty(path)) throw new ArgumentException($"recognizer '{name}' needs weights: give it as {name}=PATH");
         if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{name} weights not found: {path}", path);
         return p.Load(path);
     }

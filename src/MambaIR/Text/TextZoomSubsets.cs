@@ -16,11 +16,11 @@ public static class TextZoomSubsets
         foreach (var p in paths)
         {
             if (IsLmdb(p)) { result.Add(p); continue; }
-            if (!Directory.Exists(p)) throw new DirectoryNotFoundException($"--data {p}: no such folder");
+            if (!Directory.Exists(p)) throw new DirectoryNotFoundException($"TextZoom data {p}: no such folder");
             var subs = Directory.GetDirectories(p).Where(IsLmdb)
                 .OrderBy(d => Array.IndexOf(Order, Path.GetFileName(d)) is int i && i >= 0 ? i : Order.Length)
                 .ThenBy(d => Path.GetFileName(d), StringComparer.Ordinal).ToArray();
-            if (subs.Length == 0) throw new InvalidDataException($"--data {p}: neither an LMDB (data.mdb) nor a folder of LMDBs");
+            if (subs.Length == 0) throw new InvalidDataException($"TextZoom data {p}: neither an LMDB (data.mdb) nor a folder of LMDBs");
             result.AddRange(subs);
         }
         return result;

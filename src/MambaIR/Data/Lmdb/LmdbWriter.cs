@@ -34,7 +34,7 @@ public sealed class LmdbWriter : IDisposable
         Path = folder;
         Directory.CreateDirectory(folder);
         string data = System.IO.Path.Combine(folder, "data.mdb");
-        if (File.Exists(data) && !overwrite) throw new IOException($"LMDB {data} already exists (choose another folder, or overwrite: --overwrite)");
+        if (File.Exists(data) && !overwrite) throw new IOException($"LMDB {data} already exists (choose another folder, or ask to overwrite it)");
         File.Delete(System.IO.Path.Combine(folder, "lock.mdb"));
         _out = new FileStream(data, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         _out.Write(new byte[2 * _psize]); // meta pages, filled in by Complete()

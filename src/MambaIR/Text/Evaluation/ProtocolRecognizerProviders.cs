@@ -25,7 +25,7 @@ public abstract class ProtocolRecognizerProvider(RecognizerKind kind) : ITextRec
         using var stateDict = Checkpoint.Load(path);
         var found = RecognizerKinds.Detect(stateDict.Keys);
         if (found != null && found != kind)
-            throw new InvalidDataException($"{path}: this is a {found.Value.Name()} checkpoint, not {kind.Name()} (--recognizer {found.Value.Name()}={path})");
+            throw new InvalidDataException($"{path}: this is a {found.Value.Name()} checkpoint, not {kind.Name()}: load it as {found.Value.Name()}");
         return Create(stateDict, path);
     }
 

@@ -1,3 +1,4 @@
+using MambaIR.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 using MambaIR.Imaging;
@@ -31,11 +32,22 @@ public sealed record TextZoomEvalOptions
 /// </summary>
 public static class TextZoomEvaluator
 {
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> naming the model when it is not a ×2 RGB model: TextZoom pairs are 64×16 → 128×32.
+    /// </summary>
+    public static void Check(ModelDescriptor model)
+    {
+        if (model.Scale != 2 || model.InputChannels != 3)
+            throw new InvalidDataException($"{model.Source ?? model.Name}: a ×{model.Scale} model with {model.InputChannels} input channel(s); TextZoom needs a ×2 RGB model");
+    }
+
     /// <summary>Evaluates <paramref name="models"/> on <paramref name="subsets"/> with <paramref name="recognizers"/>.</summary>
-    public static TextZoomReport Run(IReadOnlyList<TextZoomDataset> subsets, IReadOnlyList<ITextSrModel> models,
+    /// <exception cref="InvalidDataException">A model is not a ×2 RGB model (<see cref="Check"/>).</exception>
+    public static TextZoomReport Run(IReadOnlyList<TextZoomDataset> subsets, IReadOnlyList<ModelDescriptor> models,
         IReadOnlyList<ITextRecognizer> recognizers, TextZoomEvalOptions? options = null)
     {
         options ??= new TextZoomEvalOptions();
+        foreach (var m in models) Check(m);
         if (subsets.Count == 0) throw new ArgumentException("no TextZoom subset given");
         var names = models.Select(m => m.Name).Concat(options.IncludeHighRes ? ["HR"] : Array.Empty<string>()).ToArray();
         if (names.Length == 0) throw new ArgumentException("nothing to evaluate: no model and no HR row");
@@ -59,7 +71,7 @@ public static class TextZoomEvaluator
                     var gt = batch.Gt[.., ..3].contiguous();
                     foreach (var model in models)
                     {
-                        var sr = model.Upscale(lq);
+                        var sr = model.Run(lq).to(torch.float32).cpu();
                         if (sr.shape[2] != gt.shape[2] || sr.shape[3] != gt.shape[3])
                             throw new InvalidOperationException($"{model.Name}: output {sr.shape[2]}×{sr.shape[3]} does not match HR {gt.shape[2]}×{gt.shape[3]} (expected a ×2 model)");
                         acc[model.Name].Add(sr, gt, batch.Labels, recognizers, scoreQuality: true);

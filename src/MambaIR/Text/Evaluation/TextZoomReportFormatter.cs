@@ -50,7 +50,7 @@ public static class TextZoomReportFormatter
             sb.AppendLine();
             sb.AppendLine($"Skipped {report.Skipped.Count} sample(s):");
             foreach (var s in report.Skipped.Take(20)) sb.AppendLine($"  {s.Reason}");
-            if (report.Skipped.Count > 20) sb.AppendLine($"  ... and {report.Skipped.Count - 20} more (see --json)");
+            if (report.Skipped.Count > 20) sb.AppendLine($"  ... and {report.Skipped.Count - 20} more (all are in the JSON report)");
         }
         return sb.ToString();
     }

@@ -1,3 +1,4 @@
+using MambaIR.Checkpoints;
 namespace MambaIR.Text.Recognizers;
 
 /// <summary>The three recognizers of the TextZoom protocol.</summary>
@@ -38,7 +39,7 @@ public static class RecognizerKinds
     /// </summary>
     public static RecognizerKind? Detect(IEnumerable<string> keys)
     {
-        var set = keys.Select(StripModulePrefix).ToHashSet(StringComparer.Ordinal);
+        var set = keys.Select(StateDictKeys.WithoutModulePrefix).ToHashSet(StringComparer.Ordinal);
         if (set.Any(k => k.StartsWith("MORN.", StringComparison.Ordinal) || k.StartsWith("ASRN.", StringComparison.Ordinal)))
             return RecognizerKind.Moran;
         if (set.Contains("encoder.layer0.0.weight") || set.Any(k => k.StartsWith("decoder.decoder.", StringComparison.Ordinal))
@@ -48,7 +49,4 @@ public static class RecognizerKinds
             return RecognizerKind.Crnn;
         return null;
     }
-
-    internal static string StripModulePrefix(string key) =>
-        key.StartsWith("module.", StringComparison.Ordinal) ? key["module.".Length..] : key;
 }

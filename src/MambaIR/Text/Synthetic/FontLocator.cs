@@ -29,7 +29,7 @@ public static class FontLocator
                 searched.Add(dir);
             }
         }
-        throw new FileNotFoundException("no bundled fonts found: set MAMBAIR_FONTS_DIR or pass --fonts DIR (searched: MAMBAIR_FONTS_DIR, " +
+        throw new FileNotFoundException("no bundled fonts found: set MAMBAIR_FONTS_DIR or give a fonts folder (searched: MAMBAIR_FONTS_DIR, " +
             $"assets/fonts above {AppContext.BaseDirectory}{(searched.Count > 0 ? "; empty: " + string.Join(", ", searched) : "")})");
     }
 

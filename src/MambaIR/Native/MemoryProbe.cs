@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MambaIR.Inference;
+namespace MambaIR.Native;
 
 /// <summary>
 /// A network's peak memory as a + b·pixels, with a safety margin. Measured, not modelled: what a forward pass keeps alive
@@ -31,12 +31,16 @@ public static class MemoryProbe
     const int MaxAttempts = 3;
 
     /// <summary>Measures <paramref name="network"/>, or returns null when this platform cannot measure it.</summary>
-    public static PeakMemory? Measure(RestorationNetwork network)
+    /// <param name="forward">The network (called under <c>no_grad</c>).</param>
+    /// <param name="channels">Input channels.</param>
+    /// <param name="device">Where the network runs.</param>
+    /// <param name="dtype">The dtype of its inputs.</param>
+    public static PeakMemory? Measure(Func<Tensor, Tensor> forward, int channels, Device device, ScalarType dtype)
     {
-        Func<Action, long?>? meter = network.Device.type switch
+        Func<Action, long?>? meter = device.type switch
         {
             DeviceType.CPU when OperatingSystem.IsLinux() => CpuPeak,
-            DeviceType.CUDA => action => CudaPeak(action, network.Device.index < 0 ? 0 : network.Device.index),
+            DeviceType.CUDA => action => CudaPeak(action, device.index < 0 ? 0 : device.index),
             _ => null,
         };
         if (meter is null) return null;
@@ -44,9 +48,9 @@ public static class MemoryProbe
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var x = rand(new long[] { 1, network.Channels, side, side }, dtype: network.DType, device: network.Device);
-            network.Forward(x);
-            if (network.Device.type == DeviceType.CUDA) cuda.synchronize();
+            var x = rand(new long[] { 1, channels, side, side }, dtype: dtype, device: device);
+            forward(x);
+            if (device.type == DeviceType.CUDA) cuda.synchronize();
         });
         long? small = null, large = null;
         try
@@ -64,7 +68,7 @@ public static class MemoryProbe
         }
         finally
         {
-            if (network.Device.type == DeviceType.CPU) Glibc.RestoreMmapThreshold();
+            if (device.type == DeviceType.CPU) Glibc.RestoreMmapThreshold();
         }
         if (small is not { } s || large is not { } l || l <= s) return null;
         double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));

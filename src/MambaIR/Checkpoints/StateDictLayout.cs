@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MambaIR.Models;
+namespace MambaIR.Checkpoints;
 
 /// <summary>Keys and shapes of a state dict, and the differences between an expected and an actual one.</summary>
 public static class StateDictLayout

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MambaIR.Inference;
+namespace MambaIR.Native;
 
 /// <summary>
 /// How much memory tensors may still use on a device. CPU: the smaller of the system's available memory
@@ -45,7 +45,12 @@ public static class AvailableMemory
     }
 
     /// <summary>Free bytes on CUDA device <paramref name="ordinal"/>, or null when the driver library cannot be used.</summary>
-    public static long? Cuda(int ordinal)
+    public static long? Cuda(int ordinal) => CudaInfo(ordinal)?.Free;
+
+    /// <summary>Total bytes of CUDA device <paramref name="ordinal"/>, or null when the driver library cannot be used.</summary>
+    public static long? CudaTotal(int ordinal) => CudaInfo(ordinal)?.Total;
+
+    static (long Free, long Total)? CudaInfo(int ordinal)
     {
         try
         {
@@ -54,7 +59,7 @@ public static class AvailableMemory
             try
             {
                 if (CudaDriver.cuCtxPushCurrent_v2(ctx) != 0) return null;
-                try { return CudaDriver.cuMemGetInfo_v2(out nuint free, out _) == 0 ? (long)free : null; }
+                try { return CudaDriver.cuMemGetInfo_v2(out nuint free, out nuint total) == 0 ? ((long)free, (long)total) : null; }
                 finally { CudaDriver.cuCtxPopCurrent_v2(out _); }
             }
             finally { CudaDriver.cuDevicePrimaryCtxRelease_v2(dev); }
