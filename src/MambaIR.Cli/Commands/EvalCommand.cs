@@ -76,6 +76,8 @@ public sealed class EvalCommand : ICliCommand
                 Device = ComputeDevice.Resolve(pr.GetValue(device)),
             });
             if (descriptor.Untrained) throw new ArgumentException($"--model {modelArg} is an untrained preset (random weights); evaluate a checkpoint or a baseline");
+            if (kind == RestorationTask.SuperResolution && level is { } requested && requested != descriptor.Scale)
+                throw new ArgumentException($"--model {modelArg} is a ×{descriptor.Scale} model but --scale {requested} was requested; evaluate it with --scale {descriptor.Scale} or use a ×{requested} checkpoint");
             int effectiveLevel = level ?? descriptor.Scale;
             var options = new EvaluationOptions(kind, effectiveLevel, procedure, pr.GetValue(template), pr.GetValue(save));
             var runner = new EvaluationRunner(descriptor, options);

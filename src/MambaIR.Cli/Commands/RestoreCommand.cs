@@ -49,7 +49,7 @@ public sealed class RestoreCommand : ICliCommand
         var shard = new Option<string?>("--shard")
         {
             Description = "K/N: restore only part K (0-based) of N deterministic parts of the inputs, e.g. --shard $SLURM_ARRAY_TASK_ID/8 or $JOB_COMPLETION_INDEX/8. A file's part depends on its name alone; a rerun skips finished outputs.",
-            Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v) try { Shard.Parse(v); } catch (Exception e) when (e is FormatException or ArgumentException) { r.AddError($"--shard {e.Message}"); } } },
+            Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v) try { Shard.Parse(v); } catch (Exception e) when (e is FormatException or ArgumentException) { r.AddError($"--shard {v}: {e.Message}"); } } },
         };
         var quiet = CliOptions.Quiet();
         var device = CliOptions.Device();

@@ -5,7 +5,7 @@ namespace MambaIR.Checkpoints;
 
 /// <summary>
 /// PyTorch's <c>load_state_dict(strict=True)</c>: every key of the module present in the weights with the same shape, no
-/// key left over, floating-point values converted to the module's dtype and device. A <c>module.</c> prefix on every key
+/// key left over, a floating-point tensor for every floating-point parameter, values converted to the module's dtype and device. A <c>module.</c> prefix on every key
 /// (DataParallel) is ignored. Used for the restoration networks and the text recognizers alike.
 /// </summary>
 public static class StrictStateDict
@@ -21,9 +21,9 @@ public static class StrictStateDict
         var problems = StateDictLayout.Compare(StateDictLayout.Of(target), StateDictLayout.Of(src));
         if (problems.Count > 0)
             throw new CheckpointException(source, $"weights do not match {network}: {string.Join("; ", problems)}");
-        foreach (var (key, tensor) in src)
-            if (!tensor.is_floating_point())
-                throw new CheckpointException(source, $"{key} has dtype {tensor.dtype}; expected floating-point weights");
+        foreach (var (key, param) in target)
+            if (param.is_floating_point() && !src[key].is_floating_point())
+                throw new CheckpointException(source, $"{key} has dtype {src[key].dtype}; expected floating-point weights");
         using var noGrad = no_grad();
         foreach (var (key, param) in target)
             param.copy_(src[key]);

@@ -31,6 +31,10 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, R
         return new BatchPlan(jobs, set.Problems, set.Jobs.Select(j => Path.GetFullPath(j.Source)).ToHashSet(StringComparer.Ordinal));
     }
 
+    /// <summary>Plans (<see cref="Plan"/>) and restores <paramref name="inputs"/>.</summary>
+    public BatchSummary Run(IEnumerable<string> inputs, bool recursive, IProgress<BatchProgress>? progress = null, CancellationToken cancel = default, Shard? shard = null) =>
+        Run(Plan(inputs, recursive, shard), progress, cancel);
+
     /// <summary>Restores every job of <paramref name="plan"/>.</summary>
     /// <exception cref="IOException">The output folder cannot be created or written (before anything is computed).</exception>
     public BatchSummary Run(BatchPlan plan, IProgress<BatchProgress>? progress = null, CancellationToken cancel = default)

@@ -20,7 +20,7 @@ public sealed class ModelDescriptor : IDisposable
     readonly Lazy<long?> _available;
 
     ModelDescriptor(string name, ModelPurpose purpose, int scale, int inputChannels, int outputChannels, Device device, ScalarType dtype,
-        Func<Tensor, Tensor> forward, nn.Module<Tensor, Tensor>? model, IDisposable? owned, bool tilingSafe, SizeRequirements size,
+        Func<Tensor, Tensor> forward, nn.Module<Tensor, Tensor>? model, IDisposable? owned, bool baseline, SizeRequirements size,
         string summary, PeakMemory? memory)
     {
         if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "a model's scale must be at least 1");
@@ -28,10 +28,10 @@ public sealed class ModelDescriptor : IDisposable
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"dtype {dtype} is not a floating-point type");
         Name = name; Purpose = purpose; Scale = scale; InputChannels = inputChannels; OutputChannels = outputChannels;
-        Device = device; DType = dtype; _forward = forward; Model = model; _owned = owned; TilingSafe = tilingSafe; Size = size;
+        Device = device; DType = dtype; _forward = forward; Model = model; _owned = owned; IsBaseline = baseline; Size = size;
         Summary = summary;
         _available = new Lazy<long?>(() => AvailableMemory.Bytes(Device));
-        _memory = memory is not null || model is null
+        _memory = memory is not null || baseline
             ? new Lazy<PeakMemory?>(memory)
             : new Lazy<PeakMemory?>(() => { _ = _available.Value; return MemoryProbe.Measure(Run, InputChannels, Device, DType); });
     }
@@ -50,16 +50,16 @@ public sealed class ModelDescriptor : IDisposable
     public Device Device { get; }
     /// <summary>The dtype inputs are converted to.</summary>
     public ScalarType DType { get; }
-    /// <summary>The network, or null for a baseline (bicubic, identity) that has no weights.</summary>
+    /// <summary>The network, or null for a baseline or a model given as a function.</summary>
     public nn.Module<Tensor, Tensor>? Model { get; }
-    /// <summary>True for a baseline (no network).</summary>
-    public bool IsBaseline => Model is null;
+    /// <summary>True for a baseline without weights (bicubic, identity).</summary>
+    public bool IsBaseline { get; }
     /// <summary>
     /// True when running the model on overlapping tiles and blending them is a sound way to bound memory. Networks: yes
     /// (results change slightly, since MambaIR's receptive field is global). Baselines: no — they are cheap and defined on
     /// the whole image (MATLAB bicubic's borders), so they always run whole.
     /// </summary>
-    public bool TilingSafe { get; }
+    public bool TilingSafe => !IsBaseline;
     /// <summary>Input sizes the model accepts.</summary>
     public SizeRequirements Size { get; }
     /// <summary>One line on what the model is (architecture, parameters, source), for reports.</summary>
@@ -116,7 +116,7 @@ public sealed class ModelDescriptor : IDisposable
     {
         string summary = $"MambaIR {architecture.Variant} ({config}), {architecture.Parameters:N0} parameters{(source != null ? $", {source}" : untrained ? ", random weights" : "")}";
         return new ModelDescriptor(name, purpose, config.Scale, config.InChans, config.InChans, device, dtype, network.forward, network, owned,
-            tilingSafe: true, SizeRequirements.Any, summary, memory)
+            baseline: false, SizeRequirements.Any, summary, memory)
         {
             Config = config, Architecture = architecture, Source = source, ParamKey = paramKey, FileDTypes = fileDTypes ?? [], Untrained = untrained,
         };
@@ -127,8 +127,18 @@ public sealed class ModelDescriptor : IDisposable
     /// Baselines are not tiled and their memory is not measured.
     /// </summary>
     public static ModelDescriptor ForBaseline(string name, ModelPurpose purpose, int scale, int channels, Func<Tensor, Tensor> forward, string summary) =>
-        new(name, purpose, scale, channels, channels, CPU, ScalarType.Float32, forward, model: null, owned: null, tilingSafe: false,
+        new(name, purpose, scale, channels, channels, CPU, ScalarType.Float32, forward, model: null, owned: null, baseline: true,
             SizeRequirements.Any, summary, memory: null);
+
+    /// <summary>
+    /// Any function as a model (a network built elsewhere, a test stand-in): tiled like a network, its memory measured on
+    /// first use unless <paramref name="memory"/> is given.
+    /// </summary>
+    public static ModelDescriptor ForFunction(string name, Func<Tensor, Tensor> forward, int scale, int channels,
+        ModelPurpose purpose = ModelPurpose.SuperResolution, Device? device = null, ScalarType dtype = ScalarType.Float32, PeakMemory? memory = null,
+        IDisposable? owned = null) =>
+        new(name, purpose, scale, channels, channels, device ?? CPU, dtype, forward, model: null, owned, baseline: false,
+            SizeRequirements.Any, $"{name}: a function model, ×{scale}, {channels} channel(s)", memory);
 
     /// <summary>Frees the weights this descriptor owns.</summary>
     public void Dispose() => _owned?.Dispose();

@@ -1,3 +1,5 @@
+using MambaIR.Models;
+using MambaIR.Inference;
 using System.CommandLine;
 using System.Text.Json;
 using MambaIR.Checkpoints;
@@ -33,12 +35,13 @@ public class CheckpointEvaluationTests
     public void Restorer_ReproducesTheReferenceOutput()
     {
         using var io = SafeTensors.Read(RefVec("v1_light_x3.io.safetensors"));
-        using var loaded = NetworkModels.Load(RefVec("v1_light_x3.pth"), RestorationTask.SuperResolution, new TestProcedure(TilingMode.Official, false), CPU);
-        Assert.Equal((3, 3), (loaded.Restorer.Scale, loaded.Restorer.Channels));
-        Assert.Equal(["light"], loaded.PublishedTables);
+        using var loaded = ModelFactory.Create(RefVec("v1_light_x3.pth"));
+        Assert.Equal((3, 3, ModelPurpose.SuperResolution), (loaded.Scale, loaded.InputChannels, loaded.Purpose));
+        Assert.Equal(["light"], PublishedResults.TablesFor(RestorationTask.SuperResolution, loaded));
+        var restorer = new ImageRestorer(loaded, TilingPolicy.Official);
         using var input = io["input"].to(ScalarType.Float32);
         var image = new RasterImage((int)input.shape[3], (int)input.shape[2], 3, input.data<float>().ToArray());
-        using var output = loaded.Restorer.Restore(image).ToTensor();
+        using var output = restorer.Restore(image).ToTensor();
         using var expected = io["output_f32"].to(ScalarType.Float32).clamp(0, 1); // restored images are clamped, as tensor2img does
         Assert.True(output.allclose(expected, rtol: 0, atol: 2e-5), $"max |diff| {(output - expected).abs().max().item<float>()}");
     }
@@ -74,10 +77,10 @@ public class CheckpointEvaluationTests
         string set = TinySet5(12, "bird");
         try
         {
-            using var loaded = NetworkModels.Load(RefVec("v1_dn_gray.pth"), RestorationTask.Denoising, new TestProcedure(TilingMode.None, false), CPU);
-            Assert.Empty(loaded.PublishedTables); // grey denoising has no published MambaIR numbers
-            var r = new EvaluationRunner(loaded.Restorer, new EvaluationOptions(RestorationTask.Denoising, 15, "v1_dn_gray.pth",
-                new TestProcedure(TilingMode.None, false), "cpu", loaded.PublishedTables)).Run([new DatasetSpec(set)]);
+            using var loaded = ModelFactory.Create(RefVec("v1_dn_gray.pth"), new ModelRequest { Purpose = ModelPurpose.Denoising });
+            Assert.Empty(PublishedResults.TablesFor(RestorationTask.Denoising, loaded)); // grey denoising has no published MambaIR numbers
+            var r = new EvaluationRunner(loaded, new EvaluationOptions(RestorationTask.Denoising, 15,
+                new TestProcedure(TilingMode.None, false))).Run([new DatasetSpec(set)]);
             var image = Assert.Single(r.Datasets[0].Images);
             Assert.True(double.IsFinite(image.Psnr));
             Assert.Equal((12, 12), (image.Width, image.Height));

@@ -43,7 +43,15 @@ public class EvalCommandTests
         Assert.Contains("identity", e.Message);
         var f = Assert.Throws<FileNotFoundException>(() => Run("eval", "--model", "/nonexistent/net.pth", "--scale", "2", "--dataset", "x"));
         Assert.Contains("/nonexistent/net.pth", f.Message);
-        e = Assert.Throws<ArgumentException>(() => Run("eval", "--model", "bicubic", "--scale", "2", "--tiling", "blended", "--dataset", "x"));
-        Assert.Contains("--tiling 'blended'", e.Message);
+        // Bad values are usage errors at parse time: exit code 2 and one line naming the option and the value.
+        var root = new RootCommand { new EvalCommand().Create() };
+        var previous = Console.Error;
+        var capture = new StringWriter();
+        Console.SetError(capture);
+        int rc;
+        try { rc = MambaIR.Cli.CliRunner.InvokeAsync(root, ["eval", "--model", "bicubic", "--scale", "2", "--tile", "blended", "--dataset", "x"]).GetAwaiter().GetResult(); }
+        finally { Console.SetError(previous); }
+        Assert.Equal(2, rc);
+        Assert.Contains("--tile 'blended'", capture.ToString());
     }
 }

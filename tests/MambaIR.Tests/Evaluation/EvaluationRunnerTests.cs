@@ -1,3 +1,5 @@
+using MambaIR.Models;
+using MambaIR.Models.Baselines;
 using MambaIR.Evaluation;
 using MambaIR.Imaging;
 using MambaIR.Inference;
@@ -8,11 +10,11 @@ namespace MambaIR.Tests.Evaluation;
 [Collection("torch")]
 public class EvaluationRunnerTests
 {
-    static EvaluationOptions Options(RestorationTask task, int level, string model = "bicubic", TestProcedure? procedure = null, string? save = null) =>
-        new(task, level, model, procedure ?? new TestProcedure(TilingMode.None, false), "cpu", ["bicubic", "classic"], SaveImagesDirectory: save);
+    static EvaluationOptions Options(RestorationTask task, int level, TestProcedure? procedure = null, string? save = null) =>
+        new(task, level, procedure ?? new TestProcedure(TilingMode.None, false), SaveImagesDirectory: save);
 
     static EvaluationResult Bicubic(int scale, params DatasetSpec[] sets) =>
-        new EvaluationRunner(new BicubicRestorer(scale), Options(RestorationTask.SuperResolution, scale)).Run(sets);
+        new EvaluationRunner(BaselineModels.MatlabBicubic(scale), Options(RestorationTask.SuperResolution, scale)).Run(sets);
 
     static string Set5 => Path.Combine(TestPaths.Benchmarks, "Set5");
 
@@ -31,7 +33,6 @@ public class EvaluationRunnerTests
         Assert.Equal(ssim, set.MeanSsim, 0.00006);
         // Literature bicubic (other HR/LR packaging): within 0.015 dB.
         Assert.InRange(set.MeanPsnr - literature, -0.015, 0.015);
-        Assert.Contains(r.PublishedFor(set), p => p.Table == "bicubic" && p.Psnr == literature);
     }
 
     [Fact]
@@ -103,8 +104,8 @@ public class EvaluationRunnerTests
     [Fact]
     public void WrongModelScale_IsRefusedWithBothScales()
     {
-        var e = Assert.Throws<ArgumentException>(() => new EvaluationRunner(new BicubicRestorer(2), Options(RestorationTask.SuperResolution, 4, "x2.pth")));
-        Assert.Contains("x2.pth is a ×2 model but --scale 4", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => new EvaluationRunner(BaselineModels.MatlabBicubic(2), Options(RestorationTask.SuperResolution, 4)));
+        Assert.Contains("bicubic is a ×2 model but scale 4", e.Message);
     }
 
     static int _calls;
@@ -116,7 +117,7 @@ public class EvaluationRunnerTests
     }
 
     [Fact]
-    public void NetworkRestorer_WiresTilingAndSelfEnsemble()
+    public void Runner_WiresTilingAndSelfEnsemble()
     {
         string root = TestPaths.NewTempDir();
         try
@@ -127,8 +128,8 @@ public class EvaluationRunnerTests
             double Run(TestProcedure p, int expectedCalls, string? save = null)
             {
                 _calls = 0;
-                using var net = new NetworkRestorer(new RestorationNetwork(NearestX2, 2, 3, "nearest"), p, "nearest ×2 stand-in");
-                var r = new EvaluationRunner(net, Options(RestorationTask.SuperResolution, 2, "stand-in", p, save)).Run([new DatasetSpec(root, Name: "T")]);
+                using var net = ModelDescriptor.ForFunction("nearest", NearestX2, 2, 3);
+                var r = new EvaluationRunner(net, Options(RestorationTask.SuperResolution, 2, p, save)).Run([new DatasetSpec(root, Name: "T")]);
                 Assert.Equal(expectedCalls, _calls);
                 Assert.Contains(p.ToString(), r.ModelDescription);
                 return Assert.Single(r.Datasets[0].Images).Psnr;
@@ -150,7 +151,7 @@ public class EvaluationRunnerTests
     public void DenoiseAndJpegBaselines_MeasureTheDegradedInput()
     {
         string set5 = Path.Combine(Set5, "LRBI", "x4"); // small clean images (≤ 128 px) keep this fast
-        var dn = new EvaluationRunner(new IdentityRestorer(3), Options(RestorationTask.Denoising, 25, "identity"))
+        var dn = new EvaluationRunner(BaselineModels.Identity(ModelPurpose.Denoising, 3), Options(RestorationTask.Denoising, 25))
             .Run([new DatasetSpec(set5, Name: "Set5")]);
         // The official pipeline in numpy + OpenCV 4.6: gt = cvtColor(imread(f)/255., BGR2RGB); lq = gt.copy();
         // np.random.seed(0); lq += np.random.normal(0, 25/255., lq.shape); out = (clip(lq, 0, 1)·255).round() as uint8;
@@ -160,7 +161,7 @@ public class EvaluationRunnerTests
         for (int i = 0; i < official.Length; i++) Assert.Equal(official[i], dn.Datasets[0].Images[i].Psnr, 1e-9);
         Assert.Equal(new MetricProtocol(0, false), dn.Metric);
 
-        var car = new EvaluationRunner(new IdentityRestorer(1), Options(RestorationTask.JpegArtifactRemoval, 10, "identity"))
+        var car = new EvaluationRunner(BaselineModels.Identity(ModelPurpose.JpegArtifactRemoval, 1), Options(RestorationTask.JpegArtifactRemoval, 10))
             .Run([new DatasetSpec(set5, Name: "Set5")]);
         // OpenCV 4.6: g = imread(f, IMREAD_GRAYSCALE); d = imdecode(imencode('.jpg', g, [IMWRITE_JPEG_QUALITY, 10]), 0); PSNR(d, g)
         double[] opencv = [27.06832135380917, 24.649641285667016, 20.41990298670269, 28.585877855712447, 23.909961369418532];

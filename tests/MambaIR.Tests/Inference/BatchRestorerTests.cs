@@ -1,3 +1,5 @@
+using MambaIR;
+using MambaIR.Models;
 using MambaIR.Imaging;
 using MambaIR.Inference;
 
@@ -6,7 +8,7 @@ namespace MambaIR.Tests.Inference;
 [Collection("torch")]
 public class BatchRestorerTests
 {
-    static readonly ImageRestorer Doubler = new(new RestorationNetwork(StandInNetworks.NearestUpsampler(2), 2, 3), TilingPolicy.Whole);
+    static readonly ImageRestorer Doubler = new(ModelDescriptor.ForFunction("network", StandInNetworks.NearestUpsampler(2), 2, 3), TilingPolicy.Whole);
 
     static void WriteImage(string path, int w = 9, int h = 7)
     {
@@ -27,8 +29,8 @@ public class BatchRestorerTests
         File.WriteAllText(Path.Combine(input, "notes.txt"), "not an image");
         var events = new List<BatchProgress>();
 
-        var summary = new BatchRestorer(Doubler, new OutputNaming(output, "x2", "png"))
-            .Run(new[] { input }, recursive: false, new SynchronousProgress<BatchProgress>(events.Add));
+        var summary = new BatchRestorer(Doubler, new OutputNaming(output, "x2", OutputFormat.Png))
+            .Run(new[] { input }, recursive: false, new SyncProgress<BatchProgress>(events.Add));
 
         Assert.Equal(new[] { "a_x2.png", "b_x2.png", "d_x2.png" }, summary.Restored.Select(r => Path.GetFileName(r.Output)));
         var failure = Assert.Single(summary.Failed);
@@ -50,15 +52,16 @@ public class BatchRestorerTests
         WriteImage(file);
         byte[] original = File.ReadAllBytes(file);
 
-        var summary = new BatchRestorer(Doubler, new OutputNaming(dir, "", "same")).Run(new[] { file }, recursive: false);
+        var summary = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.Same)).Run(new[] { file }, recursive: false);
         Assert.Empty(summary.Restored);
-        Assert.Contains("replace an input", Assert.Single(summary.Skipped).Reason);
+        Assert.Equal(SkipReason.OutputIsInput, Assert.Single(summary.Skipped).Reason);
         Assert.Equal(original, File.ReadAllBytes(file));
         Assert.Equal(0, summary.ExitCode);
 
-        var forced = new BatchRestorer(Doubler, new OutputNaming(dir, "", "same"), overwrite: true).Run(new[] { file }, recursive: false);
-        Assert.Single(forced.Restored);
-        Assert.Equal(18, ImageFile.Read(file).Width);
+        // Not even with overwriting: an input is never replaced.
+        var forced = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.Same), overwrite: true).Run(new[] { file }, recursive: false);
+        Assert.Empty(forced.Restored);
+        Assert.Equal(original, File.ReadAllBytes(file));
         Assert.Single(Directory.GetFiles(dir));          // no temporary file left behind
         Directory.Delete(dir, true);
     }
@@ -69,18 +72,18 @@ public class BatchRestorerTests
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
         string file = Path.Combine(dir, "a.png");
         WriteImage(file);
-        var restorer = new BatchRestorer(Doubler, new OutputNaming(output, "sr", "png"));
+        var restorer = new BatchRestorer(Doubler, new OutputNaming(output, "sr", OutputFormat.Png));
         Assert.Single(restorer.Run(new[] { file }, false).Restored);
         var again = restorer.Run(new[] { file, Path.Combine(dir, "missing.png") }, false);
         Assert.Empty(again.Restored);
-        Assert.Contains("--overwrite", Assert.Single(again.Skipped).Reason);
+        Assert.Equal(SkipReason.OutputExists, Assert.Single(again.Skipped).Reason);
         Assert.Contains("no such file", Assert.Single(again.Failed).Message);
         Assert.Equal(1, again.ExitCode);
         Directory.Delete(dir, true);
     }
 
     [Fact]
-    public void Recursive_mirrors_sub_folders_and_name_clashes_keep_the_source_extension()
+    public void Recursive_mirrors_sub_folders_and_a_format_clash_is_refused()
     {
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in"), output = Path.Combine(dir, "out");
         Directory.CreateDirectory(Path.Combine(input, "sub"));
@@ -88,10 +91,13 @@ public class BatchRestorerTests
         WriteImage(Path.Combine(input, "a.jpg"));
         WriteImage(Path.Combine(input, "sub", "b.webp"));
 
-        var flat = new BatchRestorer(Doubler, new OutputNaming(output, "s", "png")).Run(new[] { input }, recursive: false);
-        Assert.Equal(new[] { "a_jpg_s.png", "a_png_s.png" }, flat.Restored.Select(r => Path.GetFileName(r.Output)).Order());
+        // a.png and a.jpg as PNG would both be a_s.png: refused before anything runs (an output name never depends on
+        // which other inputs are present, so no subset-dependent renaming).
+        var e = Assert.Throws<OutputCollisionException>(() => new BatchRestorer(Doubler, new OutputNaming(output, "s", OutputFormat.Png)).Run(new[] { input }, recursive: false));
+        Assert.Equal(2, Assert.Single(e.Collisions).Sources.Count);
+        Assert.False(Directory.Exists(output));
 
-        var deep = new BatchRestorer(Doubler, new OutputNaming(output, "s", "same")).Run(new[] { input }, recursive: true);
+        var deep = new BatchRestorer(Doubler, new OutputNaming(output, "s", OutputFormat.Same)).Run(new[] { input }, recursive: true);
         Assert.Equal(3, deep.Restored.Count);
         Assert.True(File.Exists(Path.Combine(output, "sub", "b_s.webp")));
         Assert.True(File.Exists(Path.Combine(output, "a_s.jpg")));
@@ -103,7 +109,7 @@ public class BatchRestorerTests
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "restored");
         WriteImage(Path.Combine(dir, "a.png"));
-        var restorer = new BatchRestorer(Doubler, new OutputNaming(output, "x2", "png"));
+        var restorer = new BatchRestorer(Doubler, new OutputNaming(output, "x2", OutputFormat.Png));
         Assert.Single(restorer.Run(new[] { dir }, recursive: true).Restored);
         var second = restorer.Run(new[] { dir }, recursive: true);
         Assert.Empty(second.Restored);
@@ -119,8 +125,8 @@ public class BatchRestorerTests
         WriteImage(Path.Combine(dir, "a.png"), 40, 30);
         WriteImage(Path.Combine(dir, "b.png"), 40, 30);
         using var cancel = new CancellationTokenSource();
-        var restorer = new ImageRestorer(new RestorationNetwork(x => { cancel.Cancel(); return x.clone(); }, 1, 3), TilingPolicy.Fixed(16, 4));
-        var summary = new BatchRestorer(restorer, new OutputNaming(output, "s", "png")).Run(new[] { dir }, false, null, cancel.Token);
+        var restorer = new ImageRestorer(ModelDescriptor.ForFunction("network", x => { cancel.Cancel(); return x.clone(); }, 1, 3), TilingPolicy.Fixed(16, 4));
+        var summary = new BatchRestorer(restorer, new OutputNaming(output, "s", OutputFormat.Png)).Run(new[] { dir }, false, null, cancel.Token);
         Assert.True(summary.Cancelled);
         Assert.Equal(130, summary.ExitCode);
         Assert.Empty(summary.Restored);
@@ -132,5 +138,90 @@ public class BatchRestorerTests
     [InlineData("gif")]
     [InlineData("")]
     public void Unknown_formats_are_rejected(string format) =>
-        Assert.Throws<ArgumentException>(() => new OutputNaming("out", "x", format));
+        Assert.Throws<ArgumentException>(() => OutputFormats.Parse(format));
+
+    [Fact]
+    public void Inputs_with_the_same_name_in_different_folders_are_refused_not_merged()
+    {
+        // Before: `restore c1/x.png c2/x.png -o out` wrote one file and "skipped" the other (exit 0); with --overwrite both
+        // were "restored" and one file remained.
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        Directory.CreateDirectory(Path.Combine(dir, "c1")); Directory.CreateDirectory(Path.Combine(dir, "c2"));
+        string a = Path.Combine(dir, "c1", "x.png"), b = Path.Combine(dir, "c2", "x.png");
+        WriteImage(a); WriteImage(b, 5, 5);
+        foreach (bool overwrite in new[] { false, true })
+        {
+            var e = Assert.Throws<OutputCollisionException>(() => new BatchRestorer(Doubler, new OutputNaming(output, "x2", OutputFormat.Png), overwrite: overwrite)
+                .Run(new[] { a, b }, recursive: false));
+            var collision = Assert.Single(e.Collisions);
+            Assert.Equal(new[] { a, b }, collision.Sources);
+            Assert.Contains(Path.Combine(output, "x_x2.png"), e.Message);
+        }
+        Assert.False(Directory.Exists(output));
+        // Their common parent folder mirrors the sub-folders: two outputs, named the same whichever subset is given.
+        var summary = new BatchRestorer(Doubler, new OutputNaming(output, "x2", OutputFormat.Png)).Run(new[] { dir }, recursive: true);
+        Assert.Equal(2, summary.Restored.Count);
+        Assert.True(File.Exists(Path.Combine(output, "c1", "x_x2.png")) && File.Exists(Path.Combine(output, "c2", "x_x2.png")));
+        Assert.Equal((10, 10), (ImageFile.Read(Path.Combine(output, "c2", "x_x2.png")).Width, ImageFile.Read(Path.Combine(output, "c2", "x_x2.png")).Height));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void A_folder_restored_into_itself_restores_its_images_and_not_its_outputs()
+    {
+        // Before: `restore same/ -o same/` said "folder contains no supported images" though it held a.png and b.jpg.
+        string dir = TestPaths.NewTempDir();
+        WriteImage(Path.Combine(dir, "a.png")); WriteImage(Path.Combine(dir, "b.jpg"));
+        var restorer = new BatchRestorer(Doubler, new OutputNaming(dir, "x2", OutputFormat.Png));
+        var first = restorer.Run(new[] { dir }, recursive: false);
+        Assert.Empty(first.Failed);
+        Assert.Equal(new[] { "a_x2.png", "b_x2.png" }, first.Restored.Select(r => Path.GetFileName(r.Output)));
+        var second = restorer.Run(new[] { dir }, recursive: false);       // the outputs are not inputs now
+        Assert.Empty(second.Restored);
+        Assert.Equal(2, second.Skipped.Count);
+        Assert.Empty(second.Failed);
+        // A folder holding only this run's outputs says so.
+        string only = TestPaths.NewTempDir();
+        WriteImage(Path.Combine(only, "a_x2.png"));
+        WriteImage(Path.Combine(only, "a.png"));
+        File.Delete(Path.Combine(only, "a.png"));
+        var none = new BatchRestorer(Doubler, new OutputNaming(only, "x2", OutputFormat.Png)).Run(new[] { only }, recursive: false);
+        Assert.Single(none.Restored);                                     // a_x2.png has no input beside it: it is an input
+        Directory.Delete(dir, true); Directory.Delete(only, true);
+    }
+
+    [Fact]
+    public void An_unwritable_output_folder_is_found_before_any_image_is_computed()
+    {
+        string dir = TestPaths.NewTempDir();
+        WriteImage(Path.Combine(dir, "a.png"));
+        string blocker = Path.Combine(dir, "file");
+        File.WriteAllText(blocker, "a file where the output folder should be");
+        int calls = 0;
+        var counting = new ImageRestorer(ModelDescriptor.ForFunction("count", x => { calls++; return x.clone(); }, 1, 3), TilingPolicy.Whole);
+        string output = Path.Combine(blocker, "out");
+        var e = Assert.ThrowsAny<IOException>(() => new BatchRestorer(counting, new OutputNaming(output, "s", OutputFormat.Png)).Run(new[] { Path.Combine(dir, "a.png") }, false));
+        Assert.Contains(output, e.Message);
+        Assert.Equal(0, calls);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Shards_split_the_inputs_exactly_and_independently_of_the_other_files()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        for (int i = 0; i < 40; i++) File.WriteAllBytes(Path.Combine(dir, $"img{i:D2}.png"), []);
+        var batch = new BatchRestorer(Doubler, new OutputNaming(output, "x2", OutputFormat.Png));
+        var parts = Enumerable.Range(0, 4).Select(k => batch.Plan(new[] { dir }, false, new Shard(k, 4)).Jobs.Select(j => j.Output).ToList()).ToList();
+        var all = batch.Plan(new[] { dir }, false).Jobs.Select(j => j.Output).ToList();
+        Assert.Equal(all.Order(), parts.SelectMany(p => p).Order());                // every file in exactly one part
+        Assert.All(parts, p => Assert.InRange(p.Count, 3, 20));                     // roughly balanced
+        // A file's part does not depend on which other files exist.
+        for (int i = 0; i < 20; i++) File.Delete(Path.Combine(dir, $"img{i:D2}.png"));
+        var fewer = batch.Plan(new[] { dir }, false, new Shard(1, 4)).Jobs.Select(j => j.Output).ToList();
+        Assert.Equal(parts[1].Where(o => string.CompareOrdinal(Path.GetFileName(o), "img20") >= 0), fewer);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Shard.Parse("4/4"));
+        Assert.Throws<FormatException>(() => Shard.Parse("1-4"));
+        Directory.Delete(dir, true);
+    }
 }

@@ -1,3 +1,5 @@
+using MambaIR;
+using MambaIR.Models;
 using MambaIR.Inference;
 using static TorchSharp.torch;
 
@@ -127,7 +129,7 @@ public class BlendedTilingTests
         var tiling = new BlendedTiling(16, 4);
         var seen = new List<TileProgress>();
         using var input = zeros(1, 1, 40, 30);
-        using var _ = tiling.Run(input, StandInNetworks.Affine, 1, new SynchronousProgress<TileProgress>(seen.Add));
+        using var _ = tiling.Run(input, StandInNetworks.Affine, 1, new SyncProgress<TileProgress>(seen.Add));
         int total = tiling.TileCount(40, 30);
         Assert.Equal(Enumerable.Range(1, total).Select(i => new TileProgress(i, total)), seen);
     }
@@ -147,10 +149,4 @@ public class BlendedTilingTests
     [InlineData(64, -1)]
     public void Invalid_tile_options_are_rejected(int tile, int overlap) =>
         Assert.ThrowsAny<ArgumentException>(() => new BlendedTiling(tile, overlap));
-}
-
-/// <summary>IProgress that calls back on the reporting thread (System.Progress posts to the thread pool).</summary>
-sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -1,3 +1,4 @@
+using MambaIR.Models;
 using MambaIR.Imaging;
 using MambaIR.Inference;
 using TorchSharp;
@@ -23,7 +24,7 @@ public class ImageRestorerTests
     }
 
     static ImageRestorer Identity(int channels, int scale = 1, List<long[]>? seenShapes = null, List<Tensor>? seenInputs = null) =>
-        new(new RestorationNetwork(x =>
+        new(ModelDescriptor.ForFunction("network", x =>
         {
             seenShapes?.Add(x.shape);
             seenInputs?.Add(x.clone().DetachFromDisposeScope());
@@ -103,7 +104,7 @@ public class ImageRestorerTests
     {
         var source = Gradient(40, 30, 3);
         var seen = new List<long[]>();
-        var restorer = new ImageRestorer(new RestorationNetwork(x => { seen.Add(x.shape); return x * 3 - 1; }, 1, 3), TilingPolicy.Fixed(16, 4));
+        var restorer = new ImageRestorer(ModelDescriptor.ForFunction("network", x => { seen.Add(x.shape); return x * 3 - 1; }, 1, 3), TilingPolicy.Fixed(16, 4));
         var restored = restorer.Restore(source);
         Assert.All(restored.Pixels, v => Assert.InRange(v, 0f, 1f));
         Assert.Equal(new BlendedTiling(16, 4).TileCount(30, 40), seen.Count);
@@ -115,7 +116,7 @@ public class ImageRestorerTests
     [InlineData(1, 2, true)]
     public void No_tensor_outlives_an_image(int networkChannels, int scale, bool ensemble)
     {
-        var restorer = new ImageRestorer(new RestorationNetwork(StandInNetworks.NearestUpsampler(scale), scale, networkChannels),
+        var restorer = new ImageRestorer(ModelDescriptor.ForFunction("network", StandInNetworks.NearestUpsampler(scale), scale, networkChannels),
             TilingPolicy.Fixed(16, 4), ensemble);
         var image = Gradient(37, 29, 3, alpha: true);
         restorer.Restore(image);
@@ -127,11 +128,12 @@ public class ImageRestorerTests
     [Fact]
     public void Out_of_memory_in_the_network_suggests_a_smaller_tile()
     {
-        var restorer = new ImageRestorer(new RestorationNetwork(
+        var restorer = new ImageRestorer(ModelDescriptor.ForFunction("network", 
             _ => throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB"), 1, 3),
             TilingPolicy.Fixed(256));
         var e = Assert.Throws<OutOfMemoryException>(() => restorer.Restore(Gradient(300, 200, 3)));
-        Assert.Contains("--tile 128", e.Message);
+        Assert.Contains("smaller tiles (e.g. 128 px)", e.Message);
+        Assert.Contains("CUDA out of memory", e.Message);
     }
 
     [Fact]

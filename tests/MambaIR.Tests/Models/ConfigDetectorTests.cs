@@ -1,3 +1,4 @@
+using MambaIR.Checkpoints;
 using MambaIR.Models;
 using MambaIR.Native;
 

@@ -19,11 +19,11 @@ public sealed class ModelLoaderTests : IDisposable
         using var loaded = ModelLoader.Load(path);
         Assert.Equal(TinyModels.Light(3), loaded.Config);
         Assert.False(loaded.Model.training);
-        Assert.Equal("custom", loaded.Description.Variant);
-        Assert.Equal(3, loaded.Description.Scale);
+        Assert.Equal("custom", loaded.Architecture!.Variant);
+        Assert.Equal(3, loaded.Architecture!.Scale);
         Assert.Equal("params", loaded.ParamKey);
         Assert.Equal(new[] { "Float32" }, loaded.FileDTypes);
-        Assert.Equal(loaded.Model.parameters().Sum(p => p.numel()), loaded.Description.Parameters);
+        Assert.Equal(loaded.Model.parameters().Sum(p => p.numel()), loaded.Architecture!.Parameters);
         using var y = loaded.Model.forward(rand(1, 3, 5, 4));
         Assert.Equal(new long[] { 1, 3, 15, 12 }, y.shape);
     }
@@ -34,10 +34,10 @@ public sealed class ModelLoaderTests : IDisposable
         var preset = MambaIRPresets.Get("light-x2");
         string path = TinyModels.WritePth(preset.Config, dir);
         using var loaded = ModelLoader.Load(path);
-        Assert.Equal("light-x2", loaded.Description.Variant);
-        Assert.Same(preset, loaded.Description.Preset);
-        Assert.Equal(preset.Parameters, loaded.Description.Parameters);
-        Assert.Equal(preset.Tasks, loaded.Description.Tasks);
+        Assert.Equal("light-x2", loaded.Architecture!.Variant);
+        Assert.Same(preset, loaded.Architecture!.Preset);
+        Assert.Equal(preset.Parameters, loaded.Architecture!.Parameters);
+        Assert.Equal(preset.Tasks, loaded.Architecture!.Tasks);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using MambaIR.Models.Baselines;
+using MambaIR.Models;
 using System.CommandLine;
 using System.Text.Json;
 using MambaIR.Cli.Commands;
@@ -47,7 +49,7 @@ public class TextZoomEvaluatorTests : IDisposable
         using var easy = TextZoomDataset.Open(Subset("easy", "Hello", "HELLO!", "world"));
         using var hard = TextZoomDataset.Open(Subset("hard", "hello", "nope", "x", "y", "héllo"));
         using var rec = new HelloRecognizer();
-        using var bicubic = new BicubicTextSrModel();
+        using var bicubic = BaselineModels.TextZoomBicubic();
         var report = TextZoomEvaluator.Run([easy, hard], [bicubic], [rec], new TextZoomEvalOptions { BatchSize = 2 });
 
         Assert.Equal(["bicubic", "HR"], report.Rows.Select(r => r.Model));
@@ -66,13 +68,13 @@ public class TextZoomEvaluatorTests : IDisposable
         foreach (var ds in new[] { easy, hard })
         {
             var per = new List<double>();
-            foreach (var b in ds.Batches(2)) using (b) using (var sr = bicubic.Upscale(b.Lq)) per.Add(TsrnMetrics.Psnr(sr, b.Gt));
+            foreach (var b in ds.Batches(2)) using (b) using (var sr = bicubic.Run(b.Lq)) per.Add(TsrnMetrics.Psnr(sr, b.Gt));
             expected.Add(per.Average());
         }
         Assert.Equal(expected[0], row.Subsets[0].Psnr!.Value, 6);
         // BasicSR PSNR: per image on tensor2img-quantised RGB, mean over the subset's images.
         var basic = new List<double>();
-        foreach (var b in easy.Batches(3)) using (b) using (var sr = bicubic.Upscale(b.Lq))
+        foreach (var b in easy.Batches(3)) using (b) using (var sr = bicubic.Run(b.Lq))
                 for (int i = 0; i < b.Count; i++)
                 {
                     var x = Rgb8Image.FromTensor(sr[i]); var y = Rgb8Image.FromTensor(b.Gt[i]);
@@ -95,25 +97,27 @@ public class TextZoomEvaluatorTests : IDisposable
     {
         string x2 = MambaIR.Tests.Models.TinyModels.WritePth(MambaIR.Tests.Models.TinyModels.Light(2), _dir, file: "tiny_x2.pth");
         string x3 = MambaIR.Tests.Models.TinyModels.WritePth(MambaIR.Tests.Models.TinyModels.Light(3), _dir, file: "tiny_x3.pth");
-        using var m = TextSrModels.Create(x2, "cpu");
+        using var m = ModelFactory.Create(x2, new ModelRequest { Purpose = ModelPurpose.TextSuperResolution });
         Assert.Equal("tiny_x2", m.Name);
+        TextZoomEvaluator.Check(m);
         using var lq = torch.rand(1, 3, 16, 64);
-        using var sr = m.Upscale(lq);
+        using var sr = m.Run(lq);
         Assert.Equal(new long[] { 1, 3, 32, 128 }, sr.shape);
         // Same network, same input → the evaluator gets exactly the network's forward output.
         using var loaded = MambaIR.Models.ModelLoader.Load(x2);
         using (torch.no_grad()) using (var direct = loaded.Model.forward(lq)) Assert.True(direct.eq(sr).all().item<bool>());
-        var e = Assert.Throws<InvalidDataException>(() => TextSrModels.Create(x3, "cpu"));
+        using var m3 = ModelFactory.Create(x3, new ModelRequest { Purpose = ModelPurpose.TextSuperResolution });
+        var e = Assert.Throws<InvalidDataException>(() => TextZoomEvaluator.Check(m3));
         Assert.Contains("tiny_x3.pth", e.Message);
-        Assert.Contains("nosuch.pth", Assert.Throws<FileNotFoundException>(() => TextSrModels.Create(Path.Combine(_dir, "nosuch.pth"), "cpu")).Message);
+        Assert.Contains("nosuch.pth", Assert.Throws<FileNotFoundException>(() => ModelFactory.Create(Path.Combine(_dir, "nosuch.pth"))).Message);
     }
 
     [Fact]
     public void BicubicBaselineIsTorchBicubicAlignCorners()
     {
         using var lq = torch.rand(1, 3, 16, 64);
-        using var m = new BicubicTextSrModel();
-        using var sr = m.Upscale(lq);
+        using var m = ModelFactory.Create("bicubic", new ModelRequest { Purpose = ModelPurpose.TextSuperResolution });
+        using var sr = m.Run(lq);
         Assert.Equal(new long[] { 1, 3, 32, 128 }, sr.shape);
         // align_corners=True keeps the corner samples exactly.
         Assert.Equal(lq[0, 1, 0, 0].item<float>(), sr[0, 1, 0, 0].item<float>(), 6);

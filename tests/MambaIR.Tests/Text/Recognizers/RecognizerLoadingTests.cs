@@ -38,15 +38,16 @@ public class RecognizerLoadingTests
 
         var missing = sd.Where(kv => kv.Key != "rnn.1.embedding.bias").ToDictionary(kv => kv.Key, kv => kv.Value);
         missing["rnn.2.embedding.bias"] = sd["rnn.1.embedding.bias"];
-        var e = Assert.Throws<InvalidDataException>(() => new CrnnRecognizer(missing, "edited.pth").Dispose());
-        Assert.Contains("'edited.pth'", e.Message);
-        Assert.Contains("missing 1 key(s): 'rnn.1.embedding.bias'", e.Message);
-        Assert.Contains("unexpected 1 key(s): 'rnn.2.embedding.bias'", e.Message);
+        var e = Assert.Throws<CheckpointException>(() => new CrnnRecognizer(missing, "edited.pth").Dispose());
+        Assert.Contains("edited.pth", e.Message);
+        Assert.Contains("the CRNN network", e.Message);
+        Assert.Contains("missing keys (1): rnn.1.embedding.bias", e.Message);
+        Assert.Contains("unexpected keys (1): rnn.2.embedding.bias", e.Message);
 
         using var wrong = zeros(36);
         var misshapen = sd.ToDictionary(kv => kv.Key, kv => kv.Key == "rnn.1.embedding.bias" ? wrong : kv.Value);
-        e = Assert.Throws<InvalidDataException>(() => new CrnnRecognizer(misshapen, "edited.pth").Dispose());
-        Assert.Contains("key 'rnn.1.embedding.bias' has shape (36), the CRNN network needs (37)", e.Message);
+        e = Assert.Throws<CheckpointException>(() => new CrnnRecognizer(misshapen, "edited.pth").Dispose());
+        Assert.Contains("shape mismatch for rnn.1.embedding.bias: expected (37), found (36)", e.Message);
     }
 
     [Fact]
