@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using MambaIR.IO;
 using static TorchSharp.torch;
 
 namespace MambaIR.Checkpoints;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MambaIR.Checkpoints.Pickle;
 using MambaIR.Checkpoints.Zip;
+using MambaIR.IO;
 using static TorchSharp.torch;
 
 namespace MambaIR.Checkpoints;

@@ -14,7 +14,7 @@ public sealed class JpegEvaluation(int quality) : ITestPairSource
     public int Quality { get; } = quality is >= 1 and <= 100 ? quality : throw new ArgumentOutOfRangeException(nameof(quality), quality, "JPEG quality must be 1..100");
 
     /// <inheritdoc/>
-    public string Description => $"clean image JPEG-encoded at quality {Quality} and decoded with libjpeg-turbo (SkiaSharp); pixels identical to OpenCV imencode/imdecode";
+    public string Description => $"clean image JPEG-encoded at quality {Quality} and decoded with libjpeg-turbo (libvips, OpenCV settings); pixels identical to OpenCV imencode/imdecode";
 
     /// <inheritdoc/>
     public TestPair Make(EvaluationSample sample, int channels)

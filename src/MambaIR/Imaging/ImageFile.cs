@@ -1,41 +1,35 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Bmp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Formats.Tiff;
-using SixLabors.ImageSharp.Formats.Tiff.Constants;
-using SixLabors.ImageSharp.Formats.Webp;
-using SixLabors.ImageSharp.PixelFormats;
+using MambaIR.IO;
 
 namespace MambaIR.Imaging;
 
+/// <summary>An encoded image and what the encoding lost (e.g. "JPEG cannot store alpha: composited onto black").</summary>
+public sealed record EncodedImage(byte[] Bytes, IReadOnlyList<string> Warnings);
+
 /// <summary>
-/// Reads and writes PNG, JPEG, BMP, TIFF and WebP files as <see cref="RasterImage"/> (SixLabors.ImageSharp 2.1).
-/// <para>Reading keeps 16-bit PNG/TIFF as 16-bit, keeps grey (PNG grey, JPEG 1-component, TIFF grey) as one
-/// channel, expands palettes to RGB and returns alpha separately: alpha is kept when the file declares an alpha
-/// channel (PNG grey+alpha / RGBA) or when any pixel is not fully opaque (palette tRNS, BMP, TIFF, WebP).</para>
-/// <para>Writing picks the format from the extension. PNG and TIFF are written with 16 bits when
-/// <see cref="RasterImage.BitDepth"/> is 16 (16-bit TIFF uncompressed, by <see cref="Tiff16Writer"/>); alpha is
-/// written to PNG, WebP and BMP (32-bit) and dropped for JPEG and TIFF (ImageSharp 2.1 has no TIFF alpha writer).
-/// BMP has no grey mode here: grey is written as 24-bit and reads back as RGB. WebP is written lossless. JPEG is read
-/// and written by <see cref="JpegCodec"/> (libjpeg-turbo, pixel-identical to OpenCV): baseline YCbCr 4:2:0,
-/// 1-component for grey.</para>
+/// Reads PNG, JPEG, BMP, TIFF, WebP, GIF and AVIF files as <see cref="RasterImage"/> with their
+/// <see cref="ImageMetadata"/>, and writes PNG, JPEG, TIFF, WebP and BMP. Decoding and encoding go through libvips
+/// (<see cref="VipsCodec"/>), BMP through a managed codec (<see cref="BmpCodec"/>: the libvips build has none).
+/// <para>Reading is strict: truncated or corrupt data is an <see cref="InvalidDataException"/> whose message names the
+/// file and what is wrong ("photo.png: truncated or corrupt PNG data (libvips: ...)"), never a partial image. EXIF
+/// orientation is applied (pixels come upright, <see cref="ImageMetadata.Orientation"/> is 1). 16-bit PNG/TIFF stay
+/// 16-bit, grey files (PNG grey, 1-component JPEG, TIFF grey) stay one channel, palettes become RGB, CMYK/Lab become
+/// sRGB; alpha is returned separately, kept when the file declares it (PNG grey+alpha / RGBA) or when a pixel is not
+/// opaque (palette tRNS, BMP, TIFF, WebP, GIF). Multi-page files give their first page.</para>
+/// <para>Writing: see <see cref="Write"/>. Temp file + rename (<see cref="AtomicFile"/>): an output is complete or absent.</para>
 /// </summary>
 public static class ImageFile
 {
-    static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"];
+    /// <summary>True when the extension is one this class reads.</summary>
+    public static bool IsSupported(string path) => Path.GetExtension(path) is { Length: > 0 } ext && ImageFormats.FromExtension(ext) != null;
 
-    /// <summary>True when the extension is one this class reads and writes.</summary>
-    public static bool IsSupported(string path) =>
-        Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+    /// <summary>File extensions read (lower case, with dot): .png .jpg .jpeg .bmp .tif .tiff .webp .gif .avif.</summary>
+    public static IReadOnlyList<string> SupportedExtensions => ImageFormats.Extensions;
 
-    /// <summary>File extensions handled (lower case, with dot).</summary>
-    public static IReadOnlyList<string> SupportedExtensions => Extensions;
-
-    /// <summary>Reads an image file. Errors name the file: missing, unsupported format, truncated or corrupt.</summary>
+    /// <summary>Reads an image file with its metadata, EXIF orientation applied. Errors name the file: missing,
+    /// unreadable, unsupported format, truncated or corrupt (<see cref="InvalidDataException"/>).</summary>
     public static RasterImage Read(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
         byte[] data;
         try { data = File.ReadAllBytes(path); }
@@ -44,153 +38,147 @@ public static class ImageFile
         return Decode(data, path);
     }
 
-    /// <summary>Width and height from the file header, without decoding the pixels. Errors name the file.</summary>
+    /// <summary>Width and height (upright, after the EXIF orientation) from the file header, without decoding the pixels.</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
-        IImageInfo? info;
-        try { info = Image.Identify(path); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
-        { throw new InvalidDataException($"image {path} is unreadable: {e.Message}", e); }
-        return info == null
-            ? throw new InvalidDataException($"image {path}: unrecognised or unsupported format (supported: PNG, JPEG, BMP, TIFF, WebP)")
-            : (info.Width, info.Height);
-    }
-
-    /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> is used in error messages.</summary>
-    public static RasterImage Decode(byte[] data, string name)
-    {
-        if (data.Length == 0) throw new InvalidDataException($"image {name} is empty (0 bytes)");
-        IImageFormat? format = Image.DetectFormat(data);
-        if (format == null)
-            throw new InvalidDataException($"image {name}: unrecognised or unsupported format (supported: PNG, JPEG, BMP, TIFF, WebP)");
+        var head = new byte[64];
+        int n;
         try
         {
-            return format switch
-            {
-                PngFormat => DecodePng(data),
-                JpegFormat => JpegCodec.Decode(data, name),
-                TiffFormat => DecodeTiff(data),
-                BmpFormat or WebpFormat => DecodeRgb8(data),
-                _ => throw new InvalidDataException($"image {name}: format {format.Name} is not supported (supported: PNG, JPEG, BMP, TIFF, WebP)"),
-            };
+            using var f = File.OpenRead(path);
+            n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException
-                                    or IndexOutOfRangeException or ArgumentException or EndOfStreamException)
-        {
-            throw new InvalidDataException($"image {name} ({format.Name}) is truncated or corrupt: {e.Message}", e);
-        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new IOException($"cannot read image file {path}: {e.Message}", e); }
+        var format = Identify(head.AsSpan(0, n), path);
+        return format == ImageFormat.Bmp
+            ? BmpCodec.ReadSize(File.ReadAllBytes(path), path)
+            : VipsCodec.ReadSize(path, path, format, applyOrientation: true);
     }
 
-    /// <summary>Writes an image; the format follows the extension. Creates the parent folder if needed.</summary>
-    public static void Write(string path, RasterImage img, int jpegQuality = 95)
+    /// <summary>Decodes an encoded image held in memory; <paramref name="name"/> is used in error messages.
+    /// <paramref name="applyOrientation"/>: turn the pixels as the EXIF orientation says (as <see cref="Read"/> does).</summary>
+    public static RasterImage Decode(byte[] data, string name, bool applyOrientation = true)
     {
-        ArgumentNullException.ThrowIfNull(img);
-        byte[] bytes = Encode(img, Path.GetExtension(path), jpegQuality);
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, bytes);
+        ArgumentNullException.ThrowIfNull(data);
+        var format = Identify(data, name);
+        return format == ImageFormat.Bmp ? BmpCodec.Decode(data, name) : VipsCodec.Decode(data, name, format, applyOrientation);
+    }
+
+    /// <summary>The format of encoded bytes by their signature; an <see cref="InvalidDataException"/> naming <paramref name="name"/> when none.</summary>
+    public static ImageFormat Identify(ReadOnlySpan<byte> data, string name)
+    {
+        if (data.Length == 0) throw new InvalidDataException($"{name}: empty file (0 bytes), not an image");
+        if (ImageFormats.Detect(data) is { } f) return f;
+        if (ImageFormats.LooksLikeHeic(data))
+            throw new InvalidDataException($"{name}: HEIC (HEVC-coded HEIF) images are not supported (no HEVC decoder in this build; AVIF is)");
+        throw new InvalidDataException($"{name}: not an image in a supported format ({ImageFormats.ReadableList}): unrecognised file signature");
     }
 
     /// <summary>
-    /// Encodes to the format named by <paramref name="extension"/> (".png", "jpg", ...). <paramref name="pngCompressionLevel"/>
-    /// (0–9) only changes file size, never pixels.
+    /// Writes an image (creating the folder) through a temporary file and a rename, and returns what the format could
+    /// not store. The format is <see cref="ImageWriteOptions.Format"/> or else the extension's. PNG and TIFF keep 16 bits
+    /// and alpha; WebP keeps alpha (lossless unless a quality is given); JPEG output of an image with alpha is composited
+    /// onto black and 16-bit is rounded to 8 bits, each with a warning; BMP is 8-bit RGB(A). EXIF, ICC profile and
+    /// resolution are copied from <see cref="RasterImage.Metadata"/> unless <see cref="ImageWriteOptions.StripMetadata"/>
+    /// (TIFF stores no EXIF, BMP neither EXIF nor ICC: a warning says so).
     /// </summary>
-    public static byte[] Encode(RasterImage img, string extension, int jpegQuality = 95, int pngCompressionLevel = 6)
+    /// <exception cref="NotSupportedException">A format that is not written (GIF, AVIF) or an unknown extension.</exception>
+    /// <exception cref="IOException">The file cannot be written; the message names it.</exception>
+    public static IReadOnlyList<string> Write(string path, RasterImage img, ImageWriteOptions? options = null)
     {
-        string ext = extension.StartsWith('.') ? extension.ToLowerInvariant() : "." + extension.ToLowerInvariant();
-        return ext switch
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(img);
+        options ??= ImageWriteOptions.Default;
+        var byExtension = ImageFormats.FromExtension(Path.GetExtension(path));
+        ImageFormat format;
+        if (options.Format is { } f)
         {
-            ".png" => EncodePng(img, pngCompressionLevel),
-            ".jpg" or ".jpeg" => JpegCodec.Encode(img, jpegQuality),
-            ".tif" or ".tiff" => EncodeTiff(img),
-            ".bmp" => EncodeBmp(img),
-            ".webp" => EncodeWebp(img),
-            _ => throw new NotSupportedException($"cannot write '{extension}' images (supported: {string.Join(", ", Extensions)})"),
-        };
+            if (byExtension is { } e && e != f)
+                throw new ArgumentException($"{path}: the extension says {ImageFormats.Name(e)} but {ImageFormats.Name(f)} was asked for; name the file {ImageFormats.Extension(f)}");
+            format = f;
+        }
+        else format = byExtension ?? throw new NotSupportedException(
+            $"{path}: cannot tell the format from the extension '{Path.GetExtension(path)}' (writable: {ImageFormats.WritableList})");
+        var encoded = Encode(img, format, options);
+        try { AtomicFile.WriteAllBytes(path, encoded.Bytes); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new IOException($"cannot write {path}: {e.Message}", e); }
+        return encoded.Warnings;
     }
 
-    /// <summary>PNG bytes at the given zlib compression level (0–9), 16-bit when <see cref="RasterImage.BitDepth"/> is 16.</summary>
+    /// <summary>Encodes as <see cref="Write"/> does, in memory.</summary>
+    public static EncodedImage Encode(RasterImage img, ImageFormat format, ImageWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(img);
+        options ??= ImageWriteOptions.Default;
+        if (options.Quality is { } q && q is < 1 or > 100)
+            throw new ArgumentOutOfRangeException(nameof(options), q, $"quality must be 1..100, got {q}");
+        if (options.PngCompression is < 0 or > 9)
+            throw new ArgumentOutOfRangeException(nameof(options), options.PngCompression, $"PNG compression level must be 0..9, got {options.PngCompression}");
+        if (!ImageFormats.CanWrite(format))
+            throw new NotSupportedException($"{ImageFormats.Name(format)} images are not written (writable: {ImageFormats.WritableList})");
+        var warnings = new List<string>();
+        byte[] bytes;
+        if (format == ImageFormat.Bmp)
+        {
+            if (img.BitDepth == 16) warnings.Add("BMP is 8-bit: 16-bit values rounded to 8 bits");
+            if (!options.StripMetadata && (img.Metadata.Exif != null || img.Metadata.Icc != null))
+                warnings.Add("BMP output: EXIF and ICC profile not written");
+            bool strip = options.StripMetadata;
+            bytes = BmpCodec.Encode(img, strip ? 72 : img.Metadata.XResolution, strip ? 72 : img.Metadata.YResolution);
+        }
+        else bytes = VipsCodec.Encode(img, format, options, warnings);
+        return new EncodedImage(bytes, warnings);
+    }
+
+    /// <summary>
+    /// Pixels only (no metadata, as <c>cv2.imencode</c>), in the format named by <paramref name="extension"/>
+    /// (".png", "jpg", ...). For data preparation; a conversion that would lose something (alpha or 16 bits to JPEG,
+    /// 16 bits to WebP/BMP) is refused with <see cref="NotSupportedException"/>: use <see cref="Encode(RasterImage, ImageFormat, ImageWriteOptions?)"/>
+    /// to accept it with warnings.
+    /// </summary>
+    public static byte[] Encode(RasterImage img, string extension, int jpegQuality = ImageWriteOptions.DefaultJpegQuality, int pngCompressionLevel = 6)
+    {
+        var format = ImageFormats.FromExtension(extension) ?? throw new NotSupportedException(
+            $"cannot write '{extension}' images (writable: {ImageFormats.WritableList})");
+        var r = Encode(img.WithMetadata(ImageMetadata.None), format, new ImageWriteOptions
+        {
+            Quality = format == ImageFormat.Jpeg ? jpegQuality : null, PngCompression = pngCompressionLevel, StripMetadata = true,
+        });
+        if (r.Warnings.Count > 0) throw new NotSupportedException($"{ImageFormats.Name(format)} cannot hold this image as it is: {string.Join("; ", r.Warnings)}");
+        return r.Bytes;
+    }
+
+    /// <summary>PNG bytes of the pixels only (no metadata) at zlib level 0–9, 16-bit when <see cref="RasterImage.BitDepth"/> is 16.</summary>
     public static byte[] EncodePng(RasterImage img, int compressionLevel = 6)
     {
+        ArgumentNullException.ThrowIfNull(img);
         if (compressionLevel is < 0 or > 9) throw new ArgumentOutOfRangeException(nameof(compressionLevel), compressionLevel, "PNG compression level must be 0..9");
-        bool wide = img.BitDepth == 16, grey = img.Channels == 1, alpha = img.Alpha != null;
-        var enc = new PngEncoder
-        {
-            BitDepth = wide ? PngBitDepth.Bit16 : PngBitDepth.Bit8,
-            ColorType = (grey, alpha) switch
-            {
-                (true, false) => PngColorType.Grayscale,
-                (true, true) => PngColorType.GrayscaleWithAlpha,
-                (false, false) => PngColorType.Rgb,
-                _ => PngColorType.RgbWithAlpha,
-            },
-            CompressionLevel = (PngCompressionLevel)compressionLevel,
-            TransparentColorMode = PngTransparentColorMode.Preserve,
-        };
-        return wide ? Save(PixelConvert.ToRgba64(img), enc) : Save(PixelConvert.ToRgba32(img), enc);
+        return Encode(img.WithMetadata(ImageMetadata.None), ImageFormat.Png, new ImageWriteOptions { PngCompression = compressionLevel, StripMetadata = true }).Bytes;
     }
 
-    static byte[] EncodeTiff(RasterImage img)
+    /// <summary>
+    /// The format to write for <paramref name="choice"/> given the input's <paramref name="source"/> format:
+    /// <see cref="OutputFormat.KeepSource"/> keeps a writable source format and gives PNG for GIF and AVIF, saying so
+    /// in <paramref name="note"/> (null otherwise).
+    /// </summary>
+    public static ImageFormat OutputFormatFor(OutputFormat choice, ImageFormat source, out string? note)
     {
-        if (img.BitDepth == 16) return Tiff16Writer.Encode(img);
-        bool grey = img.Channels == 1;
-        var enc = new TiffEncoder
+        note = null;
+        switch (choice)
         {
-            BitsPerPixel = grey ? TiffBitsPerPixel.Bit8 : TiffBitsPerPixel.Bit24,
-            PhotometricInterpretation = grey ? TiffPhotometricInterpretation.BlackIsZero : TiffPhotometricInterpretation.Rgb,
-            Compression = TiffCompression.Deflate,
-        };
-        return Save(PixelConvert.ToRgba32(img, dropAlpha: true), enc);
-    }
-
-    static byte[] EncodeBmp(RasterImage img)
-    {
-        bool alpha = img.Alpha != null;
-        var enc = new BmpEncoder { BitsPerPixel = alpha ? BmpBitsPerPixel.Pixel32 : BmpBitsPerPixel.Pixel24, SupportTransparency = alpha };
-        return Save(PixelConvert.ToRgba32(img), enc);
-    }
-
-    static byte[] EncodeWebp(RasterImage img) =>
-        Save(PixelConvert.ToRgba32(img), new WebpEncoder { FileFormat = WebpFileFormatType.Lossless, Quality = 100, Method = WebpEncodingMethod.Level4, TransparentColorMode = WebpTransparentColorMode.Preserve });
-
-    internal static byte[] Save<TPixel>(Image<TPixel> image, IImageEncoder encoder) where TPixel : unmanaged, IPixel<TPixel>
-    {
-        using (image)
-        {
-            using var ms = new MemoryStream();
-            image.Save(ms, encoder);
-            return ms.ToArray();
+            case OutputFormat.Png: return ImageFormat.Png;
+            case OutputFormat.Jpeg: return ImageFormat.Jpeg;
+            case OutputFormat.WebP: return ImageFormat.WebP;
+            case OutputFormat.Tiff: return ImageFormat.Tiff;
+            case OutputFormat.KeepSource:
+                if (ImageFormats.CanWrite(source)) return source;
+                note = $"{ImageFormats.Name(source)} is not written: output is PNG";
+                return ImageFormat.Png;
+            default: throw new ArgumentOutOfRangeException(nameof(choice), choice, "unknown output format");
         }
-    }
-
-    static RasterImage DecodePng(byte[] data)
-    {
-        var info = Image.Identify(data) ?? throw new InvalidImageContentException("no PNG header");
-        var meta = info.Metadata.GetPngMetadata();
-        bool grey = meta.ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha;
-        bool declaredAlpha = meta.ColorType is PngColorType.GrayscaleWithAlpha or PngColorType.RgbWithAlpha;
-        if (meta.BitDepth == PngBitDepth.Bit16)
-        {
-            using var img16 = Image.Load<Rgba64>(data);
-            return PixelConvert.FromRgba64(img16, grey ? 1 : 3, declaredAlpha);
-        }
-        using var img = Image.Load<Rgba32>(data);
-        return PixelConvert.FromRgba32(img, grey ? 1 : 3, declaredAlpha);
-    }
-
-    static RasterImage DecodeTiff(byte[] data)
-    {
-        using var img = Image.Load<Rgba64>(data);
-        var frame = img.Frames.RootFrame.Metadata.GetTiffMetadata();
-        bool grey = frame.PhotometricInterpretation is TiffPhotometricInterpretation.BlackIsZero or TiffPhotometricInterpretation.WhiteIsZero;
-        bool wide = frame.BitsPerSample is { } bps && bps.Channel0 > 8;
-        return PixelConvert.FromRgba64(img, grey ? 1 : 3, keepAlpha: false, eightBit: !wide);
-    }
-
-    static RasterImage DecodeRgb8(byte[] data)
-    {
-        using var img = Image.Load<Rgba32>(data);
-        return PixelConvert.FromRgba32(img, 3, keepAlpha: false);
     }
 }

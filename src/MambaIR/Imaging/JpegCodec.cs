@@ -1,80 +1,49 @@
-using SkiaSharp;
+using VImage = NetVips.Image;
+using NetVips;
 
 namespace MambaIR.Imaging;
 
 /// <summary>
-/// JPEG encoding and decoding through SkiaSharp's libjpeg-turbo, chosen because it reproduces OpenCV
-/// (<c>cv2.imencode</c>/<c>cv2.imdecode</c>, libjpeg-turbo), which BasicSR/SwinIR/MambaIR use for JPEG
-/// compression-artifact data.
-/// <para>Encoding: baseline, IJG quality scaling of the ITU-T T.81 Annex K tables (<c>jpeg_set_quality(q, TRUE)</c>:
-/// q &lt; 50 → 5000/q %, else 200 − 2q %, entries clamped to 1..255), integer DCT, YCbCr 4:2:0 for colour (OpenCV's
-/// default) and a single component for grey. Skia writes optimised Huffman tables, so the files are smaller than
-/// OpenCV's, but the quantised coefficients are the same: decoding either gives identical pixels (checked on the Set5/Set14
-/// images against OpenCV 4.6 (Debian build, libjpeg-turbo): grey at q 10/30/40, colour at q 10/30/40/90).</para>
-/// <para>Decoding: libjpeg-turbo with its default islow IDCT and fancy chroma up-sampling: pixel-identical to
-/// <c>cv2.imdecode</c>. (ImageSharp 2.1's decoder differs on 4:2:0 colour by up to ~50 levels near edges, so it is not
-/// used for JPEG.) EXIF orientation is not applied.</para>
+/// The JPEG path of the JPEG compression-artifact benchmark: encoding and decoding that reproduce OpenCV's
+/// <c>cv2.imencode('.jpg', img, [IMWRITE_JPEG_QUALITY, q])</c> / <c>cv2.imdecode</c> (libjpeg-turbo), which
+/// BasicSR/SwinIR/MambaIR use to make JPEG CAR inputs. Both go through libvips' libjpeg-turbo with the settings
+/// that make it OpenCV's: baseline, IJG quality scaling of the ITU-T T.81 Annex K tables (<c>jpeg_set_quality(q, TRUE)</c>:
+/// q &lt; 50 → 5000/q %, else 200 − 2q %, entries clamped to 1..255; libvips' quant_table 0, no trellis quantisation,
+/// no overshoot deringing), integer DCT, YCbCr 4:2:0 for colour at every quality (OpenCV's default; libvips' own default
+/// would switch to 4:4:4 from q 90) and a single component for grey. The Huffman tables are optimised, so files are a
+/// little smaller than OpenCV's, but the quantised coefficients are the same: decoding either gives identical pixels
+/// (JpegCodecTests: OpenCV 4.6 fixtures, grey and colour, q 10/40, whole images at q 10 and 40). Decoding: islow IDCT,
+/// fancy chroma up-sampling, as <c>cv2.imdecode</c>; EXIF orientation is not applied here.
 /// </summary>
 public static class JpegCodec
 {
-    /// <summary>Encodes at quality 1..100. Grey images give a 1-component JPEG; alpha is dropped; 16-bit is reduced to 8-bit.</summary>
+    /// <summary>Encodes at quality 1..100, pixels only. Grey images give a 1-component JPEG; alpha is dropped; 16-bit is rounded to 8-bit.</summary>
     public static byte[] Encode(RasterImage img, int quality)
     {
         ArgumentNullException.ThrowIfNull(img);
         if (quality is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(quality), quality, "JPEG quality must be 1..100");
+        VipsCodec.EnsureInitialized();
         byte[] hwc = img.ToBytesHwc();
-        SKImageInfo info;
-        byte[] buf;
-        if (img.Channels == 1)
+        try
         {
-            info = new SKImageInfo(img.Width, img.Height, SKColorType.Gray8, SKAlphaType.Opaque);
-            buf = hwc;
+            using var raw = VImage.NewFromMemory(hwc, img.Width, img.Height, img.Channels, Enums.BandFormat.Uchar);
+            using var typed = raw.Copy(interpretation: img.Channels == 1 ? Enums.Interpretation.Bw : Enums.Interpretation.Srgb);
+            return typed.JpegsaveBuffer(q: quality, optimizeCoding: true, interlace: false, trellisQuant: false, overshootDeringing: false,
+                optimizeScans: false, quantTable: 0, subsampleMode: Enums.ForeignSubsample.On, keep: Enums.ForeignKeep.None);
         }
-        else
+        catch (VipsException e)
         {
-            info = new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-            buf = new byte[img.PlaneSize * 4];
-            for (int i = 0, n = img.PlaneSize; i < n; i++)
-            {
-                buf[4 * i] = hwc[3 * i]; buf[4 * i + 1] = hwc[3 * i + 1]; buf[4 * i + 2] = hwc[3 * i + 2]; buf[4 * i + 3] = 255;
-            }
-        }
-        unsafe
-        {
-            fixed (byte* p = buf)
-            {
-                using var pixmap = new SKPixmap(info, (IntPtr)p, info.RowBytes);
-                using var data = pixmap.Encode(new SKJpegEncoderOptions(quality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))
-                    ?? throw new InvalidOperationException($"JPEG encoding of a {img.Width}x{img.Height} image failed");
-                return data.ToArray();
-            }
+            throw new InvalidOperationException($"JPEG encoding of a {img.Width}x{img.Height} image failed (libvips: {VipsCodec.Describe(e)})", e);
         }
     }
 
-    /// <summary>Decodes a JPEG: grey files give 1 channel, colour files RGB. Errors name <paramref name="name"/>.</summary>
+    /// <summary>Decodes a JPEG: grey files give 1 channel, colour files RGB; orientation not applied. Errors name <paramref name="name"/>.</summary>
     public static RasterImage Decode(byte[] jpeg, string name)
     {
-        using var stream = new SKMemoryStream(jpeg);
-        using var codec = SKCodec.Create(stream, out var created)
-            ?? throw new InvalidDataException($"image {name} (JPEG) is unreadable: {created}");
-        bool grey = codec.Info.ColorType == SKColorType.Gray8;
-        int w = codec.Info.Width, h = codec.Info.Height;
-        var info = new SKImageInfo(w, h, grey ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque);
-        var buf = new byte[info.BytesSize];
-        SKCodecResult result;
-        unsafe { fixed (byte* p = buf) result = codec.GetPixels(info, (IntPtr)p); }
-        if (result != SKCodecResult.Success)
-            throw new InvalidDataException($"image {name} (JPEG) is {(result == SKCodecResult.IncompleteInput ? "truncated" : "corrupt")}: {result}");
-        int plane = w * h;
-        var px = new float[plane * (grey ? 1 : 3)];
-        if (grey)
-            for (int i = 0; i < plane; i++) px[i] = buf[i] / 255f;
-        else
-            for (int i = 0; i < plane; i++)
-            {
-                px[i] = buf[4 * i] / 255f; px[plane + i] = buf[4 * i + 1] / 255f; px[2 * plane + i] = buf[4 * i + 2] / 255f;
-            }
-        return new RasterImage(w, h, grey ? 1 : 3, px, null, 8);
+        ArgumentNullException.ThrowIfNull(jpeg);
+        var format = ImageFile.Identify(jpeg, name);
+        if (format != ImageFormat.Jpeg) throw new InvalidDataException($"{name}: {ImageFormats.Name(format)} data, not JPEG");
+        return VipsCodec.Decode(jpeg, name, ImageFormat.Jpeg, applyOrientation: false);
     }
 
     /// <summary>Encodes at <paramref name="quality"/> and decodes again: the degraded image a CAR model sees.</summary>

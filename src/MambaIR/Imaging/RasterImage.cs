@@ -34,6 +34,10 @@ public sealed class RasterImage
     public float[]? Alpha { get; }
     /// <summary>Bits per sample of the source, and of the file when written: 8 or 16.</summary>
     public int BitDepth { get; }
+    /// <summary>EXIF, ICC profile, resolution and orientation of the file read (<see cref="ImageFile.Read"/>), written
+    /// back by <see cref="ImageFile.Write"/>; <see cref="ImageMetadata.None"/> for images made in memory. Carried over by
+    /// <see cref="Crop"/>, <see cref="Clone"/> and <see cref="ToChannels"/>; set it on a new image with <see cref="WithMetadata"/>.</summary>
+    public ImageMetadata Metadata { get; init; } = ImageMetadata.None;
 
     /// <summary>Wraps existing planes (not copied). Throws if sizes do not agree.</summary>
     public RasterImage(int width, int height, int channels, float[] pixels, float[]? alpha = null, int bitDepth = 8)
@@ -49,6 +53,10 @@ public sealed class RasterImage
             throw new ArgumentException($"alpha array has {alpha.LongLength} values, expected {height}x{width} = {plane}");
         Width = width; Height = height; Channels = channels; Pixels = pixels; Alpha = alpha; BitDepth = bitDepth;
     }
+
+    /// <summary>The same pixels (shared, not copied) with <paramref name="metadata"/>.</summary>
+    public RasterImage WithMetadata(ImageMetadata metadata) =>
+        new(Width, Height, Channels, Pixels, Alpha, BitDepth) { Metadata = metadata ?? throw new ArgumentNullException(nameof(metadata)) };
 
     /// <summary>A new zero (black, no alpha) image.</summary>
     public static RasterImage Zeros(int width, int height, int channels, int bitDepth = 8) =>
@@ -130,14 +138,14 @@ public sealed class RasterImage
         {
             var px = new float[plane * 3];
             for (int c = 0; c < 3; c++) Array.Copy(Pixels, 0, px, c * plane, plane);
-            return new RasterImage(Width, Height, 3, px, Alpha, BitDepth);
+            return new RasterImage(Width, Height, 3, px, Alpha, BitDepth) { Metadata = Metadata };
         }
         if (channels == 1)
         {
             var px = new float[plane];
             for (int i = 0; i < plane; i++)
                 px[i] = 0.299f * Pixels[i] + 0.587f * Pixels[plane + i] + 0.114f * Pixels[2 * plane + i];
-            return new RasterImage(Width, Height, 1, px, Alpha, BitDepth);
+            return new RasterImage(Width, Height, 1, px, Alpha, BitDepth) { Metadata = Metadata };
         }
         throw new ArgumentException($"channels must be 1 or 3, got {channels}");
     }
@@ -218,12 +226,12 @@ public sealed class RasterImage
             alpha = new float[width * height];
             for (int r = 0; r < height; r++) Array.Copy(Alpha, (y + r) * Width + x, alpha, r * width, width);
         }
-        return new RasterImage(width, height, Channels, px, alpha, BitDepth);
+        return new RasterImage(width, height, Channels, px, alpha, BitDepth) { Metadata = Metadata };
     }
 
     /// <summary>A deep copy, optionally with another bit depth.</summary>
     public RasterImage Clone(int? bitDepth = null) =>
-        new(Width, Height, Channels, (float[])Pixels.Clone(), (float[]?)Alpha?.Clone(), bitDepth ?? BitDepth);
+        new(Width, Height, Channels, (float[])Pixels.Clone(), (float[]?)Alpha?.Clone(), bitDepth ?? BitDepth) { Metadata = Metadata };
 
     /// <summary>clamp[0,1] → ×255 (float32) → round half to even → byte.</summary>
     public static byte Quantize8(float v)

@@ -1,4 +1,3 @@
-using SixLabors.ImageSharp;
 using MambaIR.Imaging;
 using static TorchSharp.torch;
 
@@ -79,7 +78,7 @@ public class ImageFileTests : IDisposable
                     px[(c * h + y) * w + x] = MathF.Round(255f * (0.5f + 0.4f * MathF.Sin(0.1f * x + 0.07f * y) + 0.05f * c)) / 255f;
         var img = new RasterImage(w, h, channels, px);
         string path = Path.Combine(_dir, "j.jpg");
-        ImageFile.Write(path, img, jpegQuality: 95);
+        ImageFile.Write(path, img, new ImageWriteOptions { Quality = 95 });
         var back = ImageFile.Read(path);
         Assert.Equal(channels, back.Channels);
         Assert.Equal(8, back.BitDepth);
@@ -94,25 +93,31 @@ public class ImageFileTests : IDisposable
     [Fact]
     public void PalettePngBecomesRgbAndLowBitGreyBecomes8Bit()
     {
-        // 4-colour palette image, one colour translucent
-        var colours = new[] { new SixLabors.ImageSharp.PixelFormats.Rgba32(255, 0, 0, 255), new(0, 255, 0, 255), new(0, 0, 255, 255), new(10, 20, 30, 128) };
-        var px = Enumerable.Range(0, 8 * 5).Select(i => colours[i % 4]).ToArray();
+        // 4-colour palette image (2 bits per index), one colour translucent (tRNS), written from the PNG specification
+        byte[] plte = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
+        var idx = Enumerable.Range(0, 8 * 5).Select(i => i % 4).ToArray();
+        var rows = new byte[5 * 2];
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 8; x++) rows[y * 2 + x / 4] |= (byte)(idx[y * 8 + x] << (6 - 2 * (x % 4)));
         string pal = Path.Combine(_dir, "pal.png");
-        using (var im = SixLabors.ImageSharp.Image.LoadPixelData(px, 8, 5))
-            im.Save(pal, new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Palette });
+        File.WriteAllBytes(pal, SpecPng.Encode(8, 5, 3, 2, rows, plte, trns: [255, 255, 255, 128]));
         var back = ImageFile.Read(pal);
         Assert.Equal((3, 8), (back.Channels, back.BitDepth));
         Assert.NotNull(back.Alpha);
         Assert.Equal(new byte[] { 255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30 }, back.ToBytesHwc()[..12]);
         Assert.Equal(128, RasterImage.Quantize8(back.Alpha![3]));
+        Assert.Equal(255, RasterImage.Quantize8(back.Alpha![0]));
 
+        // 1-bit grey: samples 0/1 are black/white, i.e. 0 and 255 once expanded to 8 bits
+        var grey = Enumerable.Range(0, 16 * 4).Select(i => i % 3 == 0 ? 1 : 0).ToArray();
+        var bits = new byte[4 * 2];
+        for (int i = 0; i < grey.Length; i++) bits[i / 8] |= (byte)(grey[i] << (7 - i % 8));
         string bw = Path.Combine(_dir, "bw.png");
-        var grey = Enumerable.Range(0, 16 * 4).Select(i => new SixLabors.ImageSharp.PixelFormats.L8((byte)(i % 3 == 0 ? 255 : 0))).ToArray();
-        using (var im = SixLabors.ImageSharp.Image.LoadPixelData(grey, 16, 4))
-            im.Save(bw, new SixLabors.ImageSharp.Formats.Png.PngEncoder { ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale, BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit1 });
+        File.WriteAllBytes(bw, SpecPng.Encode(16, 4, 0, 1, bits));
         var g = ImageFile.Read(bw);
         Assert.Equal((1, 8), (g.Channels, g.BitDepth));
-        Assert.Equal(grey.Select(v => v.PackedValue / 255f), g.Pixels);
+        Assert.Null(g.Alpha);
+        Assert.Equal(grey.Select(v => v * 255 / 255f), g.Pixels);
     }
 
     [Fact]
@@ -157,8 +162,12 @@ public class ImageFileTests : IDisposable
         Assert.Contains("cut.png", e2.Message);
 
         Assert.Throws<NotSupportedException>(() => ImageFile.Write(Path.Combine(_dir, "x.gif"), Synthetic(4, 4, 3, 8, false)));
+        Assert.Throws<NotSupportedException>(() => ImageFile.Write(Path.Combine(_dir, "x.xyz"), Synthetic(4, 4, 3, 8, false)));
         Assert.True(ImageFile.IsSupported("a/B.JPEG"));
-        Assert.False(ImageFile.IsSupported("a/b.gif"));
+        Assert.True(ImageFile.IsSupported("a/b.gif"));
+        Assert.True(ImageFile.IsSupported("a/b.avif"));
+        Assert.False(ImageFile.IsSupported("a/b.heic"));
+        Assert.False(ImageFile.IsSupported("a/png"));
     }
 
     [Fact]

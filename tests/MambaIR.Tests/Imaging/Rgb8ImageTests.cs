@@ -1,7 +1,4 @@
 using MambaIR.Imaging;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace MambaIR.Tests.Imaging;
 
@@ -10,56 +7,70 @@ public class Rgb8ImageTests
 {
     static string Fixture(string name) => Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Imaging", "Fixtures", name);
 
-    static byte[] Png<TPixel>(Image<TPixel> img, PngColorType colour, PngBitDepth depth) where TPixel : unmanaged, IPixel<TPixel>
-    {
-        using (img)
-        using (var ms = new MemoryStream())
-        {
-            img.Save(ms, new PngEncoder { ColorType = colour, BitDepth = depth, TransparentColorMode = PngTransparentColorMode.Preserve });
-            return ms.ToArray();
-        }
-    }
-
-    /// <summary>What PIL's <c>convert('RGB')</c> gives for 8-bit files, here via ImageSharp's own RGB24 conversion.</summary>
-    static byte[] ImageSharpRgb24(byte[] file)
-    {
-        using var img = Image.Load<Rgb24>(file);
-        var px = new byte[img.Width * img.Height * 3];
-        img.CopyPixelDataTo(px);
-        return px;
-    }
-
     public static TheoryData<string> PngKinds() => ["rgb", "grey", "grey-alpha", "rgba", "palette", "rgb16"];
 
+    /// <summary>
+    /// PNGs written from the specification (<see cref="SpecPng"/>) with the RGB bytes PIL's <c>convert('RGB')</c> gives
+    /// by definition: grey replicated, alpha dropped, palette looked up, 16-bit rounded to the nearest 8-bit level
+    /// (round(v / 257) = ⌊(v + 128) / 257⌋; no ties occur).
+    /// </summary>
     [Theory]
     [MemberData(nameof(PngKinds))]
-    public void PngDecodesToTheSameRgbBytesAsAnRgb24Load(string kind)
+    public void PngDecodesToTheDefinedRgbBytes(string kind)
     {
-        const int w = 256, h = 256;
+        const int w = 256, h = 256, n = w * h;
         var rng = new Random(kind.Length);
-        byte[] file = kind switch
+        byte[] file, expected;
+        switch (kind)
         {
-            "rgb" => Png(Image.LoadPixelData<Rgb24>(Bytes(rng, w * h * 3), w, h), PngColorType.Rgb, PngBitDepth.Bit8),
-            "grey" => Png(Image.LoadPixelData<L8>(Bytes(rng, w * h), w, h), PngColorType.Grayscale, PngBitDepth.Bit8),
-            "grey-alpha" => Png(Image.LoadPixelData<La16>(Bytes(rng, w * h * 2), w, h), PngColorType.GrayscaleWithAlpha, PngBitDepth.Bit8),
-            "rgba" => Png(Image.LoadPixelData<Rgba32>(Bytes(rng, w * h * 4), w, h), PngColorType.RgbWithAlpha, PngBitDepth.Bit8),
-            "palette" => Png(Image.LoadPixelData<Rgb24>(Palette(w * h), w, h), PngColorType.Palette, PngBitDepth.Bit8),
-            // every 16-bit value once (R), reversed (G), stepped (B)
-            _ => Png(Image.LoadPixelData<Rgb48>(Enumerable.Range(0, w * h).Select(i => new Rgb48((ushort)i, (ushort)(65535 - i), (ushort)(i * 7))).ToArray(), w, h),
-                     PngColorType.Rgb, PngBitDepth.Bit16),
-        };
+            case "rgb":
+                expected = Bytes(rng, n * 3);
+                file = SpecPng.Encode(w, h, 2, 8, expected);
+                break;
+            case "grey":
+            {
+                var g = Bytes(rng, n);
+                file = SpecPng.Encode(w, h, 0, 8, g);
+                expected = g.SelectMany(v => new[] { v, v, v }).ToArray();
+                break;
+            }
+            case "grey-alpha":
+            {
+                var ga = Bytes(rng, n * 2);
+                file = SpecPng.Encode(w, h, 4, 8, ga);
+                expected = Enumerable.Range(0, n).SelectMany(i => new[] { ga[2 * i], ga[2 * i], ga[2 * i] }).ToArray();
+                break;
+            }
+            case "rgba":
+            {
+                var rgba = Bytes(rng, n * 4);
+                file = SpecPng.Encode(w, h, 6, 8, rgba);
+                expected = Enumerable.Range(0, n).SelectMany(i => new[] { rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2] }).ToArray();
+                break;
+            }
+            case "palette":
+            {
+                byte[][] colours = [[10, 20, 30], [200, 100, 0], [255, 255, 255], [0, 0, 0], [17, 240, 99]];
+                var idx = Enumerable.Range(0, n).Select(i => (byte)((i * 31 / 7) % colours.Length)).ToArray();
+                file = SpecPng.Encode(w, h, 3, 8, idx, colours.SelectMany(c => c).ToArray());
+                expected = idx.SelectMany(i => colours[i]).ToArray();
+                break;
+            }
+            default:
+            {
+                // every 16-bit value once (R), reversed (G), stepped (B)
+                var rgb16 = Enumerable.Range(0, n).SelectMany(i => new[] { (ushort)i, (ushort)(65535 - i), (ushort)(i * 7) }).ToArray();
+                file = SpecPng.Encode(w, h, 2, 16, SpecPng.BigEndian16(rgb16));
+                expected = rgb16.Select(v => (byte)((v + 128) / 257)).ToArray();
+                break;
+            }
+        }
         var img = Rgb8Image.Decode(file, kind);
         Assert.Equal((w, h), (img.Width, img.Height));
-        Assert.Equal(ImageSharpRgb24(file), img.Pixels);
+        Assert.Equal(expected, img.Pixels);
     }
 
     static byte[] Bytes(Random rng, int n) { var b = new byte[n]; rng.NextBytes(b); return b; }
-
-    static byte[] Palette(int pixels)
-    {
-        byte[][] colours = [[10, 20, 30], [200, 100, 0], [255, 255, 255], [0, 0, 0], [17, 240, 99]];
-        return Enumerable.Range(0, pixels).SelectMany(i => colours[(i * 31 / 7) % colours.Length]).ToArray();
-    }
 
     [Theory]
     [InlineData("butterfly96", 10)]
