@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using MambaIR.Imaging;
 using MambaIR.Inference;
 using MambaIR.Models;
 using MambaIR.Native;
@@ -32,8 +33,8 @@ public sealed class RestoreCommand : ICliCommand
         };
         var format = new Option<string>("--format")
         {
-            Description = $"Output format: {string.Join(", ", OutputFormats.Names)} (same = each input's own format).", DefaultValueFactory = _ => "png",
-            Validators = { r => { try { OutputFormats.Parse(r.GetValueOrDefault<string>() ?? ""); } catch (ArgumentException) { r.AddError($"--format '{r.GetValueOrDefault<string>()}': use {string.Join(", ", OutputFormats.Names)}"); } } },
+            Description = $"Output format: {string.Join(", ", OutputFormatNames.Names)} (same = each input's own format).", DefaultValueFactory = _ => "png",
+            Validators = { r => { try { OutputFormatNames.Parse(r.GetValueOrDefault<string>() ?? ""); } catch (ArgumentException) { r.AddError($"--format '{r.GetValueOrDefault<string>()}': use {string.Join(", ", OutputFormatNames.Names)}"); } } },
         };
         var quality = CliOptions.IntInRange("--quality", 1, 100, "JPEG/WebP quality (default 95).");
         var pngCompression = CliOptions.IntInRange("--png-compression", 0, 9, "PNG compression level 0 (fastest) to 9 (smallest); default 6.");
@@ -84,7 +85,7 @@ public sealed class RestoreCommand : ICliCommand
                 throw new ArgumentException($"--scale {requested} does not match --model {modelName}, which is a ×{descriptor.Scale} model; drop --scale or use --outscale {requested} to resample");
             var settings = new RestoreOutputSettings
             {
-                Format = OutputFormats.Parse(pr.GetValue(format)!), Quality = pr.GetValue(quality), PngCompression = pr.GetValue(pngCompression),
+                Format = OutputFormatNames.Parse(pr.GetValue(format)!), Quality = pr.GetValue(quality), PngCompression = pr.GetValue(pngCompression),
                 StripMetadata = pr.GetValue(strip), OutScale = pr.GetValue(outscale),
             };
             var naming = new OutputNaming(pr.GetValue(output)!, pr.GetValue(suffix) ?? descriptor.Name, settings.Format);
@@ -118,6 +119,9 @@ public sealed class RestoreCommand : ICliCommand
 
     static void PrintSummary(BatchSummary summary)
     {
+        foreach (var r in summary.Restored)
+            foreach (var w in r.Warnings ?? [])
+                Console.Error.WriteLine($"warning {r.Output}: {w}");
         foreach (var s in summary.Skipped)
             Console.Error.WriteLine($"skipped {s.Source}: {s.Reason.Describe()}{(s.Reason == SkipReason.OutputExists ? " (--overwrite replaces it)" : "")}");
         foreach (var f in summary.Failed)

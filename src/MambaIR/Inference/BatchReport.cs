@@ -3,8 +3,8 @@ namespace MambaIR.Inference;
 /// <summary>A file (or named input) that could not be restored, and why; <paramref name="OutOfMemory"/> when memory ran out.</summary>
 public sealed record BatchFailure(string Source, string Message, bool OutOfMemory = false);
 
-/// <summary>A file that was restored, where the result went, and how long it took.</summary>
-public sealed record BatchSuccess(string Source, string Output, TimeSpan Elapsed);
+/// <summary>A file that was restored, where the result went, how long it took, and what the output format could not keep.</summary>
+public sealed record BatchSuccess(string Source, string Output, TimeSpan Elapsed, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>A file left alone, and why.</summary>
 public sealed record BatchSkip(string Source, string Output, SkipReason Reason);

@@ -72,9 +72,13 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, R
                 Report(BatchStage.Started, new TileProgress(0, strategy.TileCount(image.Height, image.Width)),
                     $"{image.Width}×{image.Height}, {image.Channels} ch{(image.Alpha != null ? " + alpha" : "")}, {image.BitDepth}-bit, {strategy.Description}");
                 var result = restorer.Restore(image, strategy, new SyncProgress<TileProgress>(t => Report(BatchStage.Tile, t)), cancel);
-                if (_output.OutScale is { } s) result = Resample(result, image, s);
-                Write(target, result);
-                restored.Add(new BatchSuccess(job.Source, target, watch.Elapsed));
+                if (_output.OutScale is { } s) result = Resample(result, image, s).WithMetadata(image.Metadata);
+                var warnings = ImageFile.Write(target, result, new ImageWriteOptions
+                {
+                    Format = naming.FormatFor(job), Quality = _output.Quality, PngCompression = _output.PngCompression ?? 6,
+                    StripMetadata = _output.StripMetadata,
+                });
+                restored.Add(new BatchSuccess(job.Source, target, watch.Elapsed, warnings));
                 Report(BatchStage.Restored, detail: target);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -93,21 +97,7 @@ public sealed class BatchRestorer(ImageRestorer restorer, OutputNaming naming, R
     static RasterImage Resample(RasterImage result, RasterImage input, double outScale)
     {
         int h = Math.Max(1, (int)Math.Round(input.Height * outScale)), w = Math.Max(1, (int)Math.Round(input.Width * outScale));
-        return h == result.Height && w == result.Width ? result : MatlabBicubic.ResizeFloat(result, h, w);
-    }
-
-    void Write(string path, RasterImage image)
-    {
-        try
-        {
-            string ext = _output.Format == OutputFormat.Same ? Path.GetExtension(path) : _output.Format.Extension();
-            byte[] bytes = ImageFile.Encode(image, ext, _output.Quality ?? 95, _output.PngCompression ?? 6);
-            Checkpoints.AtomicFile.Write(path, s => s.Write(bytes));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot write {path}: {e.Message}", e);
-        }
+        return h == result.Height && w == result.Width ? result : ImageResampler.Resize(result, h, w);
     }
 
     /// <summary>Creates <paramref name="folder"/> and writes and deletes a probe file in it.</summary>

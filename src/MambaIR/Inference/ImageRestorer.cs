@@ -17,7 +17,7 @@ namespace MambaIR.Inference;
 /// <item>Colour model on a grey image: the plane is replicated to RGB, restored, and the output's luma is kept, so a grey
 /// file stays grey.</item>
 /// </list>
-/// All tensors of one image are released before <see cref="Restore"/> returns.
+/// The result carries the input's metadata (EXIF, ICC profile, resolution). All tensors of one image are released before <see cref="Restore"/> returns.
 /// </summary>
 public sealed class ImageRestorer
 {
@@ -87,6 +87,6 @@ public sealed class ImageRestorer
             var alphaPlane = tensor(a, new long[] { 1, 1, image.Height, image.Width });
             alpha = PlaneResize.Upscale(alphaPlane, scale).contiguous().data<float>().ToArray();
         }
-        return RasterImage.FromTensor(restored, image.BitDepth, alpha);
+        return RasterImage.FromTensor(restored, image.BitDepth, alpha).WithMetadata(image.Metadata);
     }
 }

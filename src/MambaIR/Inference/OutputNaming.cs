@@ -1,9 +1,12 @@
+using MambaIR.Imaging;
+
 namespace MambaIR.Inference;
 
 /// <summary>
 /// Output paths: <c>{output}/{relative folder}/{stem}_{suffix}.{ext}</c> (no underscore when the suffix is empty), where the
 /// relative folder mirrors the input's place under the folder it was found in (files named directly go to the output
-/// folder itself) and ext is the chosen format's, or the input's own for <see cref="OutputFormat.Same"/>. An output path
+/// folder itself) and ext is the chosen format's, or the input's own for <see cref="OutputFormat.KeepSource"/> (PNG for
+/// inputs in a format that is not written, such as GIF). An output path
 /// depends on its input alone, never on which other inputs are in the run, so reruns and shards agree; a run in which two
 /// inputs would get the same output is refused (<see cref="OutputCollisionException"/>).
 /// </summary>
@@ -30,12 +33,16 @@ public sealed class OutputNaming
     /// <summary>The output path of <paramref name="job"/>.</summary>
     public string PathFor(ImageJob job)
     {
-        string ext = Format == OutputFormat.Same ? Path.GetExtension(job.RelativePath).ToLowerInvariant() : Format.Extension();
+        string ext = ImageFormats.Extension(FormatFor(job));
         string stem = Path.GetFileNameWithoutExtension(job.RelativePath);
         string name = stem + (Suffix.Length > 0 ? "_" + Suffix : "") + ext;
         string? folder = Path.GetDirectoryName(job.RelativePath);
         return Path.GetFullPath(Path.Combine(OutputDirectory, folder ?? "", name));
     }
+
+    /// <summary>The file format <paramref name="job"/> is written in.</summary>
+    public ImageFormat FormatFor(ImageJob job) =>
+        ImageFile.OutputFormatFor(Format, ImageFormats.FromExtension(job.RelativePath) ?? ImageFormat.Png, out _);
 
     /// <summary>The output path of every job, in job order.</summary>
     /// <exception cref="OutputCollisionException">Two jobs would write the same file (all such groups are listed).</exception>

@@ -1,3 +1,5 @@
+using MambaIR.Imaging;
+
 namespace MambaIR.Inference;
 
 /// <summary>How restored images are written.</summary>

@@ -52,14 +52,14 @@ public class BatchRestorerTests
         WriteImage(file);
         byte[] original = File.ReadAllBytes(file);
 
-        var summary = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.Same)).Run(new[] { file }, recursive: false);
+        var summary = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.KeepSource)).Run(new[] { file }, recursive: false);
         Assert.Empty(summary.Restored);
         Assert.Equal(SkipReason.OutputIsInput, Assert.Single(summary.Skipped).Reason);
         Assert.Equal(original, File.ReadAllBytes(file));
         Assert.Equal(0, summary.ExitCode);
 
         // Not even with overwriting: an input is never replaced.
-        var forced = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.Same), overwrite: true).Run(new[] { file }, recursive: false);
+        var forced = new BatchRestorer(Doubler, new OutputNaming(dir, "", OutputFormat.KeepSource), overwrite: true).Run(new[] { file }, recursive: false);
         Assert.Empty(forced.Restored);
         Assert.Equal(original, File.ReadAllBytes(file));
         Assert.Single(Directory.GetFiles(dir));          // no temporary file left behind
@@ -97,7 +97,7 @@ public class BatchRestorerTests
         Assert.Equal(2, Assert.Single(e.Collisions).Sources.Count);
         Assert.False(Directory.Exists(output));
 
-        var deep = new BatchRestorer(Doubler, new OutputNaming(output, "s", OutputFormat.Same)).Run(new[] { input }, recursive: true);
+        var deep = new BatchRestorer(Doubler, new OutputNaming(output, "s", OutputFormat.KeepSource)).Run(new[] { input }, recursive: true);
         Assert.Equal(3, deep.Restored.Count);
         Assert.True(File.Exists(Path.Combine(output, "sub", "b_s.webp")));
         Assert.True(File.Exists(Path.Combine(output, "a_s.jpg")));
@@ -138,7 +138,7 @@ public class BatchRestorerTests
     [InlineData("gif")]
     [InlineData("")]
     public void Unknown_formats_are_rejected(string format) =>
-        Assert.Throws<ArgumentException>(() => OutputFormats.Parse(format));
+        Assert.Throws<ArgumentException>(() => OutputFormatNames.Parse(format));
 
     [Fact]
     public void Inputs_with_the_same_name_in_different_folders_are_refused_not_merged()
