@@ -5,7 +5,7 @@ namespace MambaIR.Cli;
 /// <summary>Runs the parsed command and turns the errors a user can cause into one clear line and exit code 2.</summary>
 public static class CliRunner
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static async Task<int> InvokeAsync(Command root, string[] args)
     {
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
