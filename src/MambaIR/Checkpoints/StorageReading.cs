@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using static TorchSharp.torch;
 
 namespace MambaIR.Checkpoints;
@@ -16,7 +17,7 @@ internal static class StorageReading
         try
         {
             if (nbytes > 0 && !Fill(source, t, nbytes)) { t.Dispose(); return null; }
-            if (expectedCrc is { } crc && nbytes > 0 && Zip.Crc32.Update(0, t.bytes) is var actual && actual != crc)
+            if (expectedCrc is { } crc && nbytes > 0 && Crc32.HashToUInt32(t.bytes) is var actual && actual != crc)
                 throw new InvalidDataException($"CRC-32 mismatch: 0x{actual:X8} read, 0x{crc:X8} recorded");
             if (bigEndian && size > 1) SwapBytes(t, dtype, size);
             return t;

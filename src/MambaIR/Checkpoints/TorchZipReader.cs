@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using MambaIR.Checkpoints.Pickle;
 using static TorchSharp.torch;
 
@@ -57,7 +58,7 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
                 try
                 {
                     using (var s = pkl.Open()) s.CopyTo(ms);
-                    if (pkl.Crc32 != 0 && Zip.Crc32.Update(0, ms.GetBuffer().AsSpan(0, (int)ms.Length)) != pkl.Crc32)
+                    if (pkl.Crc32 != 0 && Crc32.HashToUInt32(ms.GetBuffer().AsSpan(0, (int)ms.Length)) != pkl.Crc32)
                         throw new InvalidDataException("CRC-32 mismatch");
                 }
                 catch (InvalidDataException e) { throw new CheckpointException(path, $"corrupt record {pkl.FullName} ({e.Message})", e); }

@@ -1,3 +1,4 @@
+// Hand-written: numpy's exact MT19937 stream (init_genrand seeding, 53-bit doubles) so denoising noise is bit-identical to the official validation; .NET has no MT19937.
 namespace MambaIR.Evaluation;
 
 /// <summary>

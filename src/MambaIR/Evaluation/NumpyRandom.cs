@@ -1,3 +1,4 @@
+// Hand-written: numpy's legacy gauss() (polar Box-Muller with its cached second value) over MT19937 so denoising noise is bit-identical to the official validation; no .NET package reproduces it.
 namespace MambaIR.Evaluation;
 
 /// <summary>

@@ -1,3 +1,4 @@
+// Hand-written: MATLAB imresize's bicubic (antialiasing, contribution rules, per-pass integer rounding) bit for bit, which reproduces the published benchmark LR images; no .NET library implements MATLAB's resize.
 namespace MambaIR.Imaging;
 
 /// <summary>How MATLAB's <c>contributions()</c> maps out-of-range tap indices back into the image.</summary>

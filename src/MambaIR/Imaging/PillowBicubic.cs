@@ -1,3 +1,4 @@
+// Hand-written: Pillow's fixed-point Resample.c transcribed so TextZoom crops are bit-identical to PIL's; other libraries' bicubic filters differ in support, antialiasing and rounding.
 namespace MambaIR.Imaging;
 
 /// <summary>

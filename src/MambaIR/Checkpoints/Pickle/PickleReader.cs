@@ -1,3 +1,4 @@
+// Hand-written: pickle is CPython's own format; this VM never runs code, keeps unknown classes as inert values (an optimizer or argparse object beside the weights still loads) and names the byte offset of a bad opcode.
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;

@@ -1,3 +1,4 @@
+// Hand-written: emits CPython's exact opcode stream (memo PUT/GET, SETITEMS batches of 1000) so a saved .pth is torch.save's opcode for opcode.
 using System.Buffers.Binary;
 using System.Text;
 

@@ -1,3 +1,4 @@
+// Hand-written: torch.save's persistent ids and _rebuild_* calls, turned into storage/tensor records without reading any storage until a tensor is selected.
 using static TorchSharp.torch;
 
 namespace MambaIR.Checkpoints.Pickle;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace MambaIR.Checkpoints.Zip;
@@ -36,7 +37,7 @@ internal sealed class AlignedZipWriter : IDisposable
         long offset = _out.Position;
         long start = offset + 30 + nameBytes.Length + 4;
         int padding = (int)((Alignment - start % Alignment) % Alignment);
-        uint crc = Crc32.Update(0, data);
+        uint crc = Crc32.HashToUInt32(data);
 
         Span<byte> h = stackalloc byte[30];
         BinaryPrimitives.WriteUInt32LittleEndian(h, 0x04034b50);

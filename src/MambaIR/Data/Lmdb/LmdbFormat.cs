@@ -1,3 +1,4 @@
+// Hand-written: LMDB 0.9's on-disk format (what py-lmdb and BasicSR write), read and written in managed code: no native liblmdb to ship or load, no lock file, no map size to guess.
 using System.Buffers.Binary;
 
 namespace MambaIR.Data.Lmdb;

@@ -1,3 +1,4 @@
+// Hand-written: reads LMDB 0.9 files (py-lmdb/BasicSR) in managed code with positional reads: no native liblmdb, no lock file, thread-safe lookups.
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using static MambaIR.Data.Lmdb.LmdbFormat;

@@ -1,3 +1,4 @@
+// Hand-written: writes LMDB 0.9 files that py-lmdb/BasicSR read, in managed code: no native liblmdb, values streamed to disk, the map size taken from the file.
 using System.Buffers.Binary;
 using System.Text;
 using static MambaIR.Data.Lmdb.LmdbFormat;
