@@ -1,0 +1,77 @@
+using MambaIR.Imaging;
+using MambaIR.Inference;
+using MambaIR.Models;
+using MambaIR.Native;
+using MambaIR.Tests.Models;
+using Xunit.Abstractions;
+
+namespace MambaIR.Tests.Inference;
+
+/// <summary>Restore's memory over many images and under a budget, measured on this process (Linux /proc): run alone.</summary>
+[Collection("memory")]
+public class RestoreMemoryTests(ITestOutputHelper log)
+{
+    static long Status(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim()) * 1024;
+        return -1;
+    }
+
+    [Fact]
+    public void Restoring_200_images_keeps_the_resident_set_flat()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in"), output = Path.Combine(dir, "out");
+        Directory.CreateDirectory(input);
+        var rng = new Random(5);
+        for (int i = 0; i < 200; i++)
+        {
+            var px = new float[3 * 24 * 20];
+            for (int j = 0; j < px.Length; j++) px[j] = rng.Next(256) / 255f;
+            ImageFile.Write(Path.Combine(input, $"img{i:D3}.png"), new RasterImage(24, 20, 3, px));
+        }
+        using var model = ModelLoader.Load(TinyModels.WritePth(TinyModels.Light(2), dir));
+        var rss = new List<long>();
+        var batch = new BatchRestorer(new ImageRestorer(model, TilingPolicy.Auto()), new OutputNaming(output, "x2", OutputFormat.Png));
+        var summary = batch.Run(new[] { input }, recursive: false,
+            new SyncProgress<BatchProgress>(p => { if (p.Stage == BatchStage.Restored) rss.Add(Status("VmRSS:")); }));
+        Assert.Equal(200, summary.Restored.Count);
+        // After a warm-up of 20 images: the mean of the last 50 readings within 5 % of the mean of the first 50.
+        double first = rss.Skip(20).Take(50).Average(), last = rss.TakeLast(50).Average();
+        log.WriteLine($"RSS: first 50 (after warm-up) {first / 1e6:F1} MB, last 50 {last / 1e6:F1} MB ({(last / first - 1) * 100:+0.00;-0.00} %)");
+        Assert.InRange(last / first, 0.95, 1.05);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Auto_tiling_stays_within_the_memory_budget()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureInitialized();
+        string dir = TestPaths.NewTempDir();
+        using var model = ModelLoader.Load(TinyModels.WritePth(TinyModels.Light(2), dir));
+        var memory = model.Memory ?? throw new InvalidOperationException("the memory probe gave no reading");
+        var rng = new Random(6);
+        var px = new float[3 * 640 * 480];
+        for (int j = 0; j < px.Length; j++) px[j] = rng.Next(256) / 255f;
+        var image = new RasterImage(640, 480, 3, px);
+        // A budget a quarter of what the whole image would need: auto must tile, and the peak must stay under it.
+        long budget = memory.Bytes(480, 640) / 4;
+        var restorer = new ImageRestorer(model, TilingPolicy.Auto(MemoryBudget.Of(budget)));
+        var strategy = restorer.StrategyFor(480, 640);           // measures tile speeds first (within the budget too)
+        Assert.IsType<BlendedTiling>(((ChosenStrategy)strategy).Inner);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        long before = Status("VmRSS:");
+        var result = restorer.Restore(image, strategy);
+        long peak = Status("VmHWM:") - before;
+        log.WriteLine($"{strategy.Description}; budget {budget / 1e6:F0} MB, peak rise {peak / 1e6:F0} MB (whole image estimated {memory.Bytes(480, 640) / 1e6:F0} MB)");
+        Assert.Equal((1280, 960), (result.Width, result.Height));
+        Assert.True(peak <= budget, $"peak {peak / 1e6:F0} MB over the {budget / 1e6:F0} MB budget");
+        Directory.Delete(dir, true);
+    }
+}
