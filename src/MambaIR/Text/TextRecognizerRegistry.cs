@@ -1,14 +1,16 @@
+using MambaIR.Text.Evaluation;
 using MambaIR.Text.Recognizers;
 
 namespace MambaIR.Text;
 
-/// <summary>The recognizers available in this build (every <see cref="ITextRecognizerProvider"/> in the MambaIR assembly).</summary>
+/// <summary>
+/// The recognizers available in this build, listed here (as the model sources are in <see cref="Models.ModelFactory"/>
+/// and the scan backends in <see cref="Ops.SelectiveScan"/>): adding one is adding its provider to the list.
+/// </summary>
 public static class TextRecognizerRegistry
 {
     static readonly Lazy<IReadOnlyDictionary<string, ITextRecognizerProvider>> All = new(() =>
-        typeof(ITextRecognizerProvider).Assembly.GetTypes()
-            .Where(t => typeof(ITextRecognizerProvider).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface && t.GetConstructor(Type.EmptyTypes) != null)
-            .Select(t => (ITextRecognizerProvider)Activator.CreateInstance(t)!)
+        new ITextRecognizerProvider[] { new CrnnRecognizerProvider(), new MoranRecognizerProvider(), new AsterRecognizerProvider(), new PpOcr.PpOcrRecognizerProvider() }
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Providers by name, sorted.</summary>
