@@ -30,7 +30,7 @@ public static class MemoryProbe
     /// <summary>Measurements of the pair of sizes before giving up (returning null: memory unknown).</summary>
     const int MaxAttempts = 3;
 
-    /// <summary>Measures <paramref name="network"/>, or returns null when this platform cannot measure it.</summary>
+    /// <summary>Measures the peak memory of <paramref name="forward"/>, or returns null when this platform cannot measure it.</summary>
     /// <param name="forward">The network (called under <c>no_grad</c>).</param>
     /// <param name="channels">Input channels.</param>
     /// <param name="device">Where the network runs.</param>
