@@ -40,7 +40,11 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
             double bound = 1.0 / Math.Sqrt(dInner), dtStd = 1.0 / Math.Sqrt(dtRank);
             x_proj_weight = new Parameter(empty(K, dtRank + 2 * dState, dInner).uniform_(-bound, bound));
             dt_projs_weight = new Parameter(empty(K, dInner, dtRank).uniform_(-dtStd, dtStd));
-            var dt = exp(rand(K, dInner) * (Math.Log(0.1) - Math.Log(0.001)) + Math.Log(0.001)).clamp_min(1e-4);
+            // Explicit scalars: TorchSharp's implicit double→Scalar temporaries can be finalised during the native call.
+            using var span = (Math.Log(0.1) - Math.Log(0.001)).ToScalar();
+            using var low = Math.Log(0.001).ToScalar();
+            using var floor = 1e-4.ToScalar();
+            var dt = exp(rand(K, dInner).mul_(span).add_(low)).clamp_min(floor);
             dt_projs_bias = new Parameter(dt + log(-expm1(-dt)));
             A_logs = new Parameter(log(arange(1, dState + 1, dtype: float32)).repeat(K * dInner, 1));
             Ds = new Parameter(ones(K * dInner));
