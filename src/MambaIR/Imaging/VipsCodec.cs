@@ -74,6 +74,7 @@ internal static class VipsCodec
     public static RasterImage Decode(byte[] data, string name, ImageFormat format, bool applyOrientation)
     {
         EnsureInitialized();
+        if (format == ImageFormat.Gif) GifFrameCheck.Check(data, name);
         var chain = new List<VImage>();
         VImage Track(VImage i) { chain.Add(i); return i; }
         try
