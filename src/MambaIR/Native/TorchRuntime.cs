@@ -188,10 +188,7 @@ public static class TorchRuntime
         if (File.Exists(target)) return target;
         if (ElfVersionPatcher.MarkWeak(elf, MissingVersion) == 0)
             throw new DllNotFoundException($"{bridge} needs {MissingVersion} but the requirement could not be found to relax.");
-        Directory.CreateDirectory(dir);
-        string tmp = target + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(tmp, elf);
-        File.Move(tmp, target, overwrite: true); // atomic: concurrent processes never see a half-written file
+        MambaIR.IO.AtomicFile.WriteAllBytes(target, elf); // concurrent processes never see a half-written file
         return target;
     }
 
