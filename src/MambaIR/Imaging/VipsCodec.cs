@@ -94,6 +94,11 @@ internal static class VipsCodec
             {
                 im = Track(im.Autorot());
                 if (exif != null) exif = ExifBlock.WithOrientation(exif, 1);
+                if (orientation >= 5)
+                {
+                    (xdpi, ydpi) = (ydpi, xdpi); // turned a quarter: the axes swap, in the EXIF block too
+                    if (exif != null) exif = ExifBlock.WithResolution(exif, xdpi, ydpi);
+                }
             }
             if (im.Coding == Enums.Coding.Labq) im = Track(im.LabQ2sRGB());
             else if (im.Coding != Enums.Coding.None)
@@ -215,7 +220,8 @@ internal static class VipsCodec
             if (icc != null) keep |= Enums.ForeignKeep.Icc;
             im = Track(im.Mutate(m =>
             {
-                if (exif != null) m.Set(GValue.BlobType, "exif-data", ExifBlock.WithOrientation(ExifBlock.WithHeader(exif), meta.Orientation));
+                if (exif != null)
+                    m.Set(GValue.BlobType, "exif-data", ExifBlock.WithResolution(ExifBlock.WithOrientation(ExifBlock.WithHeader(exif), meta.Orientation), xdpi, ydpi));
                 if (icc != null) m.Set(GValue.BlobType, "icc-profile-data", icc);
                 m.Set(GValue.GIntType, "orientation", meta.Orientation);
             }));

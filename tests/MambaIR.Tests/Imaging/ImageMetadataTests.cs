@@ -119,15 +119,16 @@ public class ImageMetadataTests : IDisposable
 
         var img = ImageFile.Read(src);
         Assert.Equal(icc, img.Metadata.Icc);
-        Assert.Equal(300, img.Metadata.XResolution, 1e-6);
-        Assert.Equal(150, img.Metadata.YResolution, 1e-6);
+        // stored 300 × 150 dpi, turned a quarter by orientation 6: the upright image's x axis is the stored y axis
+        Assert.Equal(150, img.Metadata.XResolution, 1e-6);
+        Assert.Equal(300, img.Metadata.YResolution, 1e-6);
         Assert.NotNull(img.Metadata.Exif);
 
         string output = Path.Combine(_dir, "out." + ext);
         var warnings = ImageFile.Write(output, img);
         var back = ImageFile.Read(output);
-        Assert.Equal(300, back.Metadata.XResolution, 0.02);   // PNG and BMP store whole pixels per metre: 11811 → 299.9994 dpi
-        Assert.Equal(150, back.Metadata.YResolution, 0.02);   // 5906 → 150.0124 dpi
+        Assert.Equal(150, back.Metadata.XResolution, 0.02);   // PNG and BMP store whole pixels per metre: 5906 → 150.0124 dpi
+        Assert.Equal(300, back.Metadata.YResolution, 0.02);   // 11811 → 299.9994 dpi
         if (ext == "bmp")
         {
             Assert.Equal(["BMP output: EXIF and ICC profile not written"], warnings);
