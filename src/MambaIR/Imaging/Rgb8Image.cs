@@ -6,7 +6,7 @@ namespace MambaIR.Imaging;
 /// <summary>
 /// An 8-bit RGB image held as interleaved bytes (row-major, R G B per pixel), the form PIL works on after
 /// <c>convert('RGB')</c>, for the uint8 paths that must match Pillow exactly (<see cref="PillowBicubic"/>, PIL grey).
-/// Files are decoded and encoded by <see cref="ImageFile"/> (PNG, JPEG, BMP, TIFF, WebP; JPEG through libjpeg-turbo as
+/// Files are decoded and encoded by <see cref="ImageFile"/> (PNG, JPEG, BMP, TIFF, WebP, GIF, AVIF; JPEG through libjpeg-turbo as
 /// Pillow does): grey is replicated to RGB, palettes expanded, alpha dropped (as PIL's <c>convert('RGB')</c> does) and
 /// 16-bit samples rounded to 8 bits.
 /// </summary>

@@ -74,6 +74,7 @@ internal static class VipsCodec
     public static RasterImage Decode(byte[] data, string name, ImageFormat format, bool applyOrientation)
     {
         EnsureInitialized();
+        if (format == ImageFormat.Gif) GifFrameCheck.Check(data, name);
         var chain = new List<VImage>();
         VImage Track(VImage i) { chain.Add(i); return i; }
         try
@@ -93,6 +94,11 @@ internal static class VipsCodec
             {
                 im = Track(im.Autorot());
                 if (exif != null) exif = ExifBlock.WithOrientation(exif, 1);
+                if (orientation >= 5)
+                {
+                    (xdpi, ydpi) = (ydpi, xdpi); // turned a quarter: the axes swap, in the EXIF block too
+                    if (exif != null) exif = ExifBlock.WithResolution(exif, xdpi, ydpi);
+                }
             }
             if (im.Coding == Enums.Coding.Labq) im = Track(im.LabQ2sRGB());
             else if (im.Coding != Enums.Coding.None)
@@ -214,7 +220,8 @@ internal static class VipsCodec
             if (icc != null) keep |= Enums.ForeignKeep.Icc;
             im = Track(im.Mutate(m =>
             {
-                if (exif != null) m.Set(GValue.BlobType, "exif-data", ExifBlock.WithOrientation(ExifBlock.WithHeader(exif), meta.Orientation));
+                if (exif != null)
+                    m.Set(GValue.BlobType, "exif-data", ExifBlock.WithResolution(ExifBlock.WithOrientation(ExifBlock.WithHeader(exif), meta.Orientation), xdpi, ydpi));
                 if (icc != null) m.Set(GValue.BlobType, "icc-profile-data", icc);
                 m.Set(GValue.GIntType, "orientation", meta.Orientation);
             }));

@@ -188,7 +188,7 @@ public static class TorchRuntime
         if (File.Exists(target)) return target;
         if (ElfVersionPatcher.MarkWeak(elf, MissingVersion) == 0)
             throw new DllNotFoundException($"{bridge} needs {MissingVersion} but the requirement could not be found to relax.");
-        IO.AtomicFile.WriteAllBytes(target, elf); // concurrent processes never see a half-written file
+        MambaIR.IO.AtomicFile.WriteAllBytes(target, elf); // concurrent processes never see a half-written file
         return target;
     }
 

@@ -1,6 +1,6 @@
 """OpenCV JPEG oracle for JpegCodecTests. Run from this folder with a python that has cv2 (Debian: python3-opencv,
 OpenCV 4.6 / libjpeg-turbo): python3 make_jpeg_fixtures.py <benchmarks folder>
-For a 96x96 top-left crop of a colour and a grey benchmark image and q in (10, 40): the cv2.imencode bytes (*_cv.jpg)
+For a 96x96 top-left crop of a colour and a grey benchmark image and q in (10, 40) (and 90 for colour): the cv2.imencode bytes (*_cv.jpg)
 and cv2.imdecode of them (*_cvdec.png); and OpenCV's RGB->grey conversions of the colour crop (butterfly96_cv*.png)."""
 import cv2, sys, os
 bench = sys.argv[1]
@@ -8,7 +8,8 @@ srcs = {'butterfly96': (os.path.join(bench, 'Set5/HR/x4/butterfly_HR_x4.png'), c
         'img003grey96': (os.path.join(bench, 'Set14/x2/img_003_SRF_2_HR.png'), cv2.IMREAD_GRAYSCALE)}
 for name, (path, flag) in srcs.items():
     img = cv2.imread(path, flag)[:96, :96]
-    for q in (10, 40):
+    # q 90 for colour: where libvips' own default (4:4:4 chroma from q 90 on) stops matching OpenCV's 4:2:0
+    for q in ((10, 40, 90) if flag == cv2.IMREAD_COLOR else (10, 40)):
         ok, enc = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, q])
         open(f'{name}_q{q}_cv.jpg', 'wb').write(enc.tobytes())
         cv2.imwrite(f'{name}_q{q}_cvdec.png', cv2.imdecode(enc, flag))
