@@ -16,7 +16,7 @@ public sealed class RestoreCommand : ICliCommand
 {
     public Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders (PNG, JPEG, BMP, TIFF, WebP).", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files and/or folders (PNG, JPEG, BMP, TIFF, WebP; GIF and AVIF are read too).", Arity = ArgumentArity.OneOrMore };
         CliOptions.RejectOptionLikeInputs(inputs);
         var model = CliOptions.Model("A MambaIR checkpoint (.pth or .safetensors; architecture detected from its weights) or a bundled model's name. Default: the bundled model for --scale.", required: false);
         var scale = new Option<int?>("--scale") { Description = "Choose the bundled default model of this scale (2 or 4) when no --model is given; with --model it must equal the model's scale." };
