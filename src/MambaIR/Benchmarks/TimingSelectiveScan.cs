@@ -6,8 +6,9 @@ namespace MambaIR.Benchmarks;
 /// <summary>
 /// Wraps a scan backend and adds up the wall time spent inside it, so a whole-network run can report the share of
 /// time in the scan. Install it with <see cref="SelectiveScan.Forced"/> on the thread that runs the network.
+/// When the inner backend has a fused four-direction form, that is timed too (it includes SS2D's x_proj and dt_proj).
 /// </summary>
-public sealed class TimingSelectiveScan(ISelectiveScan inner) : ISelectiveScan
+public sealed class TimingSelectiveScan(ISelectiveScan inner) : ISelectiveScan, IFourWaySelectiveScan
 {
     long _ticks;
 
@@ -25,6 +26,15 @@ public sealed class TimingSelectiveScan(ISelectiveScan inner) : ISelectiveScan
     {
         long start = Stopwatch.GetTimestamp();
         try { return inner.Run(inputs); }
+        finally { _ticks += Stopwatch.GetTimestamp() - start; Calls++; }
+    }
+
+    public bool CanRunFourWays(FourWayScanInputs inputs) => inner is IFourWaySelectiveScan f && f.CanRunFourWays(inputs);
+
+    public TorchSharp.torch.Tensor RunFourWays(FourWayScanInputs inputs)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try { return ((IFourWaySelectiveScan)inner).RunFourWays(inputs); }
         finally { _ticks += Stopwatch.GetTimestamp() - start; Calls++; }
     }
 }

@@ -62,7 +62,9 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
         Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
-        var y = ScanFourWays(x);
+        // A backend with a fused four-way form (the CPU kernel) reads the directions from raster order itself.
+        var fourWays = new FourWayScanInputs(x.permute(0, 2, 3, 1), x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds);
+        var y = SelectiveScan.ChooseFourWays(fourWays) is { } fused ? fused.RunFourWays(fourWays) : ScanFourWays(x);
         y = out_norm.forward(y) * nn.functional.silu(parts[1]);
         return out_proj.forward(y).MoveToOuterDisposeScope();
     }
