@@ -17,10 +17,10 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
     /// for the first direction and added for the others.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(FusedSs2dProblem<T> p, FusedSs2dBackwardTargets<T> o, int b, int k, ChannelBlock blk, int* pixels, int count,
+    public static void Backward(FusedSs2dProblem<T> p, FusedSs2dBackwardTargets<T> o, int b, int k, ChannelBlock blk, int* pixels, int count, FusedSs2dTile<T> tile,
         T* h0, FusedSs2dBlockState<T> st, FusedSs2dChunkBuffers<T> w, T* acc, int accLanes, bool accumulateDx, T* stage)
     {
-        int n = p.StateSize, r = p.Rank, dp = p.PaddedChannels, di = p.Channels, lanes = S.Lanes, ps = p.ProjStride;
+        int n = p.StateSize, r = p.Rank, dp = p.PaddedChannels, di = p.Channels, lanes = S.Lanes, stride = tile.Stride;
         int accStride = (r + 2 * n) * accLanes;
         bool partial = blk.Count < lanes;
         T* wt = p.DtWeight + (long)k * r * dp + blk.Start;
@@ -30,15 +30,13 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         long batchPixels = (long)b * p.Length;
         T* x = p.X + batchPixels * di + blk.Start;
         T* gy = o.GradY + batchPixels * di + blk.Start, dx = o.GradX + batchPixels * di + blk.Start;
-        T* proj = p.Proj + batchPixels * ps + k * p.ProjPerDirection;
 
         // Recompute the chunk.
         T* hPrev = h0;
         for (int i = 0; i < count; i++)
         {
-            T* row = proj + (long)pixels[i] * ps;
             TV pre = bias;
-            for (int q = 0; q < r; q++) pre = S.MulAdd(S.Splat(row[q]), S.Load(wt + (long)q * dp), pre);
+            for (int q = 0; q < r; q++) pre = S.MulAdd(S.Splat(tile.Dts[q * stride + i]), S.Load(wt + (long)q * dp), pre);
             TV dt = VectorMath.Softplus<TV, T, S>(pre);
             T* xr = x + (long)pixels[i] * di;
             TV u = partial ? LoadPartial(xr, blk.Count, stage) : S.Load(xr);
@@ -47,12 +45,12 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
             S.Store(w.Dsp + i * lanes, VectorMath.SoftplusDerivative<TV, T, S>(pre));
             S.Store(w.U + i * lanes, u);
             S.Store(w.Dtu + i * lanes, dtu);
-            T* hl = w.States + (long)i * n * lanes, dl = w.Decays + (long)i * n * lanes, bn = row + r;
+            T* hl = w.States + (long)i * n * lanes, dl = w.Decays + (long)i * n * lanes;
             for (int j = 0; j < n; j++)
             {
                 TV decay = S.DecayExp(S.Mul(dt, S.Load(decayA + (long)j * dp)));
                 S.Store(dl + j * lanes, decay);
-                S.Store(hl + j * lanes, S.MulAdd(decay, S.Load(hPrev + j * lanes), S.Mul(dtu, S.Splat(bn[j]))));
+                S.Store(hl + j * lanes, S.MulAdd(decay, S.Load(hPrev + j * lanes), S.Mul(dtu, S.Splat(tile.B[j * stride + i]))));
             }
             hPrev = hl;
         }
@@ -62,7 +60,6 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         for (int i = count - 1; i >= 0; i--)
         {
             long px = pixels[i];
-            T* row = proj + px * ps, bn = row + r, cn = row + r + n;
             T* gr = gy + px * di;
             TV g = partial ? LoadPartial(gr, blk.Count, stage) : S.Load(gr);
             TV dt = S.Load(w.Dt + i * lanes), u = S.Load(w.U + i * lanes), dtu = S.Load(w.Dtu + i * lanes);
@@ -73,11 +70,11 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
             for (int j = 0; j < n; j++)
             {
                 TV carry = S.Load(st.Carry + j * lanes), decay = S.Load(dl + j * lanes);
-                TV dh = S.MulAdd(g, S.Splat(cn[j]), carry);
+                TV dh = S.MulAdd(g, S.Splat(tile.C[j * stride + i]), carry);
                 T* dC = accRow + (r + n + j) * accLanes, dB = accRow + (r + j) * accLanes;
                 S.Store(dC, S.MulAdd(g, S.Load(hl + j * lanes), S.Load(dC)));
                 S.Store(dB, S.MulAdd(dh, dtu, S.Load(dB)));
-                sumB = S.MulAdd(dh, S.Splat(bn[j]), sumB);
+                sumB = S.MulAdd(dh, S.Splat(tile.B[j * stride + i]), sumB);
                 TV t = S.Mul(S.Mul(dh, S.Load(hp + j * lanes)), decay);
                 sumA = S.MulAdd(t, S.Load(a + (long)j * dp), sumA);
                 S.Store(st.GradA + j * lanes, S.MulAdd(t, dt, S.Load(st.GradA + j * lanes)));
@@ -98,7 +95,7 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
             }
             for (int q = 0; q < r; q++)
             {
-                S.Store(st.DtWeight + q * lanes, S.MulAdd(dpre, S.Splat(row[q]), S.Load(st.DtWeight + q * lanes)));
+                S.Store(st.DtWeight + q * lanes, S.MulAdd(dpre, S.Splat(tile.Dts[q * stride + i]), S.Load(st.DtWeight + q * lanes)));
                 T* dq = accRow + q * accLanes;
                 S.Store(dq, S.MulAdd(dpre, S.Load(wt + (long)q * dp), S.Load(dq)));
             }
@@ -149,7 +146,7 @@ internal readonly unsafe struct FusedSs2dChunkBuffers<T> where T : unmanaged
 
 /// <summary>
 /// Inputs and outputs of the fused backward. dx is written per channel (each work item owns its channels); the sums over
-/// channels of x_proj's gradient are written per work item as partials (B, items per batch element, L, ProjStride), and
+/// channels of x_proj's gradient are written per work item as partials in the layouts of the x_proj outputs, and
 /// the per-channel weight gradients per batch element, (B, 4, ·, Dp); all are reduced afterwards with tensor ops.
 /// </summary>
 internal sealed unsafe class FusedSs2dBackwardTargets<T> where T : unmanaged
@@ -160,8 +157,9 @@ internal sealed unsafe class FusedSs2dBackwardTargets<T> where T : unmanaged
     public required T* Checkpoints { get; init; }
     /// <summary>(B, L, D_i).</summary>
     public required T* GradX { get; init; }
-    /// <summary>(B, Groups, L, ProjStride).</summary>
-    public required T* GradProjPartial { get; init; }
+    /// <summary>(Groups, 2·(R + 2N), B·L) each: the layouts of <see cref="FusedSs2dProblem{T}.ProjRow"/> and <see cref="FusedSs2dProblem{T}.ProjCol"/>.</summary>
+    public required T* GradProjRowPartial { get; init; }
+    public required T* GradProjColPartial { get; init; }
     public required int Groups { get; init; }
     /// <summary>(B, 4, R, Dp), (B, 4, Dp), (B, 4, N, Dp), (B, 4, Dp).</summary>
     public required T* GradDtWeight { get; init; }

@@ -21,7 +21,7 @@ internal static unsafe partial class FusedSs2dKernel<T>
         int maxLanes = MaxLanes(p), perGroup = (blocks + groups - 1) / groups, perStep = r + 2 * n;
         int workspace = FusedSs2dChunkBuffers<T>.Size(chunk, n, maxLanes) + Workspace<T>.Size(chunk * perStep * maxLanes)
             + Workspace<T>.Size(perGroup * FusedSs2dBlockState<T>.Size(n, r, maxLanes)) + Workspace<T>.Size(n * maxLanes)
-            + Workspace<T>.Size(chunk * perStep) + Workspace<T>.Size(chunk * sizeof(int) / sizeof(T) + 1) + Workspace<T>.Size(maxLanes);
+            + Workspace<T>.Size(chunk * perStep) + FusedSs2dTile<T>.Size(chunk, n, r) + Workspace<T>.Size(chunk * sizeof(int) / sizeof(T) + 1) + Workspace<T>.Size(maxLanes);
         const int K = FusedSs2dProblem<T>.Directions;
         CpuParallel.For<T>(p.Batch * groups, threads, workspace, (item, ws) =>
         {
@@ -31,9 +31,10 @@ internal static unsafe partial class FusedSs2dKernel<T>
             T* acc = ws.Take(chunk * perStep * maxLanes);
             int stateSize = FusedSs2dBlockState<T>.Size(n, r, maxLanes);
             T* states = ws.Take(perGroup * stateSize), h0 = ws.Take(n * maxLanes), sums = ws.Take(chunk * perStep);
+            var tile = new FusedSs2dTile<T>(ws, chunk, n, r);
             int* pixels = (int*)ws.Take(chunk * sizeof(int) / sizeof(T) + 1);
             T* stage = ws.Take(maxLanes);
-            T* partial = o.GradProjPartial + (long)(b * groups + g) * p.Length * p.ProjStride;
+            long partialOffset = (long)g * 2 * perStep * p.ProjRowStride + (long)b * p.Length;
             for (int k = 0; k < K; k++)
             {
                 new Span<T>(states, perGroup * stateSize).Clear();
@@ -41,6 +42,7 @@ internal static unsafe partial class FusedSs2dKernel<T>
                 {
                     int l0 = c * chunk, count = Math.Min(chunk, p.Length - l0);
                     p.Pixels(k, l0, count, pixels);
+                    tile.Gather(p, b, k, l0, count);
                     new Span<T>(acc, count * perStep * maxLanes).Clear();
                     for (int i = first; i < end; i++)
                     {
@@ -52,9 +54,9 @@ internal static unsafe partial class FusedSs2dKernel<T>
                         var st = new FusedSs2dBlockState<T>(states + (i - first) * stateSize, n, r, blk.Lanes);
                         switch (blk.Lanes * sizeof(T) * 8)
                         {
-                            case 512: FusedSs2dBlock<T, Vector512<T>, Simd512<T>>.Backward(p, o, b, k, blk, pixels, count, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
-                            case 256: FusedSs2dBlock<T, Vector256<T>, Simd256<T>>.Backward(p, o, b, k, blk, pixels, count, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
-                            default: FusedSs2dBlock<T, Vector128<T>, Simd128<T>>.Backward(p, o, b, k, blk, pixels, count, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
+                            case 512: FusedSs2dBlock<T, Vector512<T>, Simd512<T>>.Backward(p, o, b, k, blk, pixels, count, tile, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
+                            case 256: FusedSs2dBlock<T, Vector256<T>, Simd256<T>>.Backward(p, o, b, k, blk, pixels, count, tile, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
+                            default: FusedSs2dBlock<T, Vector128<T>, Simd128<T>>.Backward(p, o, b, k, blk, pixels, count, tile, h0, st, buffers, acc, maxLanes, k > 0, stage); break;
                         }
                     }
                     switch (maxLanes * sizeof(T) * 8)
@@ -63,8 +65,12 @@ internal static unsafe partial class FusedSs2dKernel<T>
                         case 256: FusedSs2dBlock<T, Vector256<T>, Simd256<T>>.SumVectors(acc, count * perStep, sums); break;
                         default: FusedSs2dBlock<T, Vector128<T>, Simd128<T>>.SumVectors(acc, count * perStep, sums); break;
                     }
-                    for (int i = 0; i < count; i++)
-                        new ReadOnlySpan<T>(sums + i * perStep, perStep).CopyTo(new Span<T>(partial + (long)pixels[i] * p.ProjStride + k * perStep, perStep));
+                    T* partial = ((k & 1) == 0 ? o.GradProjRowPartial : o.GradProjColPartial) + partialOffset + (long)(k >> 1) * perStep * p.ProjRowStride;
+                    for (int q = 0; q < perStep; q++)
+                    {
+                        T* dst = partial + q * p.ProjRowStride;
+                        for (int i = 0; i < count; i++) dst[p.ProjPosition(k, l0 + i)] = sums[i * perStep + q];
+                    }
                 }
                 for (int i = first; i < end; i++)
                 {

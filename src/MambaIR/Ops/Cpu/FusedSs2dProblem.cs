@@ -26,9 +26,13 @@ internal sealed unsafe class FusedSs2dProblem<T> where T : unmanaged
 
     /// <summary>x (B, L, D_i) in raster order.</summary>
     public required T* X { get; init; }
-    /// <summary>x_proj outputs (B, L, <see cref="ProjStride"/>): direction k's dts (R), B (N), C (N) at offset k·(R + 2N).</summary>
-    public required T* Proj { get; init; }
-    public required int ProjStride { get; init; }
+    /// <summary>
+    /// x_proj outputs of the row-major directions 0 and 2, (2·(R + 2N), B·L): row (k/2)·(R + 2N) + q holds quantity q
+    /// (dts 0…R−1, B R…R+N−1, C R+N…R+2N−1) of every pixel in raster order, batch after batch.
+    /// </summary>
+    public required T* ProjRow { get; init; }
+    /// <summary>The same for the column-major directions 1 and 3, with each batch element's pixels in column-major order (w·H + h).</summary>
+    public required T* ProjCol { get; init; }
     /// <summary>dt_projs_weight transposed: (4, R, Dp).</summary>
     public required T* DtWeight { get; init; }
     /// <summary>dt_projs_bias (4, Dp).</summary>
@@ -44,6 +48,15 @@ internal sealed unsafe class FusedSs2dProblem<T> where T : unmanaged
     public int Chunks => (Length + ChunkLength - 1) / ChunkLength;
     /// <summary>Elements of one direction's x_proj output per pixel: R + 2N.</summary>
     public int ProjPerDirection => Rank + 2 * StateSize;
+    /// <summary>Elements between two rows of <see cref="ProjRow"/> / <see cref="ProjCol"/>: B·L.</summary>
+    public long ProjRowStride => (long)Batch * Length;
+
+    /// <summary>Direction <paramref name="k"/>'s quantity 0 of batch element <paramref name="b"/> at its layout's position 0; quantity q
+    /// of step l is at [q·<see cref="ProjRowStride"/> + <see cref="ProjPosition"/>(k, l)].</summary>
+    public T* ProjBase(int b, int k) => ((k & 1) == 0 ? ProjRow : ProjCol) + (k >> 1) * ProjPerDirection * ProjRowStride + (long)b * Length;
+
+    /// <summary>Where step <paramref name="l"/> of direction <paramref name="k"/> is in its x_proj layout (raster or column-major): l, or reversed.</summary>
+    public int ProjPosition(int k, int l) => k < 2 ? l : Length - 1 - l;
 
     /// <summary>
     /// The pixel (raster index) that step <paramref name="l"/> of direction <paramref name="k"/> reads: 0 row-major, 1 column-major,

@@ -5,8 +5,10 @@ using static TorchSharp.torch;
 namespace MambaIR.Ops.Cpu;
 
 /// <summary>
-/// The tensor side of the fused SS2D scan: x_proj as one matmul over all pixels and directions (raster order, (B·L, 4·(R+2N))),
-/// the per-channel weights transposed and padded for the kernel, the outputs allocated, and the backward's partial sums
+/// The tensor side of the fused SS2D scan: x_proj as two matmuls over all pixels (a pixel's projection does not depend on the
+/// scan order), laid out so that every direction reads its steps' dts, B and C as contiguous runs: the row-major directions'
+/// outputs (2·(R+2N), B·L) in raster order, the column-major directions' outputs transposed to column-major pixel order;
+/// the per-channel weights transposed and padded for the kernel; the outputs allocated, and the backward's partial sums
 /// reduced. See <see cref="FusedSs2dKernel{T}"/> for the kernel.
 /// </summary>
 internal static class FusedSs2dRunner
@@ -16,7 +18,7 @@ internal static class FusedSs2dRunner
 
     public sealed record ForwardResult(Tensor Y, Tensor? Checkpoints);
 
-    public sealed record Gradients(Tensor X, Tensor Proj, Tensor DtWeight, Tensor DtBias, Tensor A, Tensor D);
+    public sealed record Gradients(Tensor X, Tensor ProjRow, Tensor ProjCol, Tensor DtWeight, Tensor DtBias, Tensor A, Tensor D);
 
     /// <summary>The whole four-way scan: y (B, H, W, D_i). Differentiable (through <see cref="FusedSs2dFunction"/>) when grad mode is on.</summary>
     public static Tensor Run(FourWayScanInputs inputs, int maxVectorBits, int threads)
@@ -25,23 +27,27 @@ internal static class FusedSs2dRunner
         using var scope = NewDisposeScope();
         long b = inputs.Batch, l = inputs.Height * inputs.Width, d = inputs.Channels;
         var x = inputs.X.contiguous();
-        // x_proj for all pixels and all four directions at once: a pixel's projection does not depend on the scan order.
-        var proj = nn.functional.linear(x.view(b * l, d), inputs.XProjWeight.view(-1, d));
+        var pixels = x.view(b * l, d).t();
+        var w = inputs.XProjWeight;
+        var projRow = matmul(cat(new[] { w[0], w[2] }, 0), pixels);                                   // (2·(R+2N), B·L)
+        var projCol = matmul(cat(new[] { w[1], w[3] }, 0), pixels)
+            .view(-1, b, inputs.Height, inputs.Width).transpose(2, 3).contiguous().view(-1, b * l);  // column-major pixels
         var a = -exp(inputs.ALogs);
         Tensor y = is_grad_enabled() && inputs.Tensors.Any(t => t.requires_grad)
-            ? FusedSs2dFunction.apply(x, proj, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits)[0]
-            : Forward(x, proj, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits, threads, keepCheckpoints: false).Y;
+            ? FusedSs2dFunction.apply(x, projRow, projCol, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits)[0]
+            : Forward(x, projRow, projCol, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits, threads, keepCheckpoints: false).Y;
         return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// The forward on prepared tensors: x (B, H, W, D_i) contiguous, proj (B·L, 4·(R+2N)), dt weight (4, D_i, R), dt bias (4, D_i),
+    /// The forward on prepared tensors: x (B, H, W, D_i) contiguous, the x_proj outputs of the row-major and column-major
+    /// directions (2·(R+2N), B·L) each, dt weight (4, D_i, R), dt bias (4, D_i),
     /// A (4·D_i, N), D (4·D_i). With <paramref name="keepCheckpoints"/>, also the states the backward starts its chunks from.
     /// </summary>
-    public static ForwardResult Forward(Tensor x, Tensor proj, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits, int threads, bool keepCheckpoints)
+    public static ForwardResult Forward(Tensor x, Tensor projRow, Tensor projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits, int threads, bool keepCheckpoints)
     {
         using var scope = NewDisposeScope();
-        var prepared = new Prepared(x, proj, dtWeight, dtBias, a, d, maxVectorBits);
+        var prepared = new Prepared(x, projRow, projCol, dtWeight, dtBias, a, d, maxVectorBits);
         var y = empty(x.shape, dtype: x.dtype);
         var checkpoints = keepCheckpoints
             ? empty(new long[] { x.shape[0], FusedSs2dProblem<float>.Directions, prepared.Chunks, prepared.StateSize, prepared.PaddedChannels }, dtype: x.dtype)
@@ -51,25 +57,26 @@ internal static class FusedSs2dRunner
         return new ForwardResult(y.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Gradients of x, proj, dt weight, dt bias, A and D given dL/dy, from the forward's checkpoints.</summary>
-    public static Gradients Backward(Tensor x, Tensor proj, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, Tensor checkpoints, Tensor gradY,
+    /// <summary>Gradients of x, both x_proj layouts, dt weight, dt bias, A and D given dL/dy, from the forward's checkpoints.</summary>
+    public static Gradients Backward(Tensor x, Tensor projRow, Tensor projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, Tensor checkpoints, Tensor gradY,
         int maxVectorBits, int threads)
     {
         using var scope = NewDisposeScope();
-        var prepared = new Prepared(x, proj, dtWeight, dtBias, a, d, maxVectorBits);
+        var prepared = new Prepared(x, projRow, projCol, dtWeight, dtBias, a, d, maxVectorBits);
         var dtype = x.dtype;
         long bt = x.shape[0], l = x.shape[1] * x.shape[2], di = x.shape[3], n = prepared.StateSize, r = prepared.Rank, dp = prepared.PaddedChannels;
         const int K = FusedSs2dProblem<float>.Directions;
         int groups = prepared.BackwardGroups(threads);
         var gradX = empty(x.shape, dtype: dtype);
-        var gradProjPartial = empty(new[] { bt, groups, l, proj.shape[1] }, dtype: dtype);
+        var gradProjRowPartial = empty(new[] { groups, projRow.shape[0], bt * l }, dtype: dtype);
+        var gradProjColPartial = empty(new[] { groups, projCol.shape[0], bt * l }, dtype: dtype);
         var gradDtWeight = zeros(new[] { bt, K, r, dp }, dtype: dtype);
         var gradDtBias = zeros(new[] { bt, K, dp }, dtype: dtype);
         var gradA = zeros(new[] { bt, K, n, dp }, dtype: dtype);
         var gradD = zeros(new[] { bt, K, dp }, dtype: dtype);
         var gy = gradY.to_type(dtype).contiguous();
         var ckpt = checkpoints.contiguous();
-        var targets = new Tensor[] { gy, ckpt, gradX, gradProjPartial, gradDtWeight, gradDtBias, gradA, gradD };
+        var targets = new Tensor[] { gy, ckpt, gradX, gradProjRowPartial, gradProjColPartial, gradDtWeight, gradDtBias, gradA, gradD };
         if (dtype == ScalarType.Float32) prepared.Backward<float>(targets, groups, threads);
         else prepared.Backward<double>(targets, groups, threads);
 
@@ -77,7 +84,8 @@ internal static class FusedSs2dRunner
         Tensor PerChannel(Tensor t) => t.sum(dim: 0).narrow(-1, 0, di);
         return new Gradients(
             gradX.MoveToOuterDisposeScope(),
-            gradProjPartial.sum(dim: 1).view(bt * l, -1).MoveToOuterDisposeScope(),
+            gradProjRowPartial.sum(dim: 0).MoveToOuterDisposeScope(),
+            gradProjColPartial.sum(dim: 0).MoveToOuterDisposeScope(),
             PerChannel(gradDtWeight).transpose(1, 2).contiguous().MoveToOuterDisposeScope(),
             PerChannel(gradDtBias).contiguous().MoveToOuterDisposeScope(),
             PerChannel(gradA).transpose(1, 2).reshape(K * di, n).MoveToOuterDisposeScope(),
@@ -87,14 +95,14 @@ internal static class FusedSs2dRunner
     /// <summary>The kernel's layout of the inputs; lives in the caller's dispose scope.</summary>
     sealed class Prepared
     {
-        readonly Tensor _x, _proj, _dtWeight, _dtBias, _a, _decayA, _d;
+        readonly Tensor _x, _projRow, _projCol, _dtWeight, _dtBias, _a, _decayA, _d;
         readonly int _batch, _height, _width, _channels, _bits;
         public int StateSize { get; }
         public int Rank { get; }
         public int PaddedChannels { get; }
         public int Chunks => (_height * _width + ChunkLength - 1) / ChunkLength;
 
-        public Prepared(Tensor x, Tensor proj, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits)
+        public Prepared(Tensor x, Tensor projRow, Tensor projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits)
         {
             _batch = (int)x.shape[0]; _height = (int)x.shape[1]; _width = (int)x.shape[2]; _channels = (int)x.shape[3];
             StateSize = (int)a.shape[1];
@@ -107,7 +115,8 @@ internal static class FusedSs2dRunner
             // (…, D_i) → (…, Dp), zeros in the padding.
             Tensor Pad(Tensor t) => (pad == 0 ? t : nn.functional.pad(t, new[] { 0L, pad })).contiguous();
             _x = x.contiguous();
-            _proj = proj.contiguous();
+            _projRow = projRow.contiguous();
+            _projCol = projCol.contiguous();
             _dtWeight = Pad(dtWeight.transpose(1, 2));                                  // (4, R, Dp)
             _dtBias = Pad(dtBias);                                                       // (4, Dp)
             var at = a.view(K, _channels, StateSize).transpose(1, 2);                    // (4, N, D_i)
@@ -125,7 +134,7 @@ internal static class FusedSs2dRunner
         {
             Batch = _batch, Height = _height, Width = _width, Channels = _channels, PaddedChannels = PaddedChannels,
             StateSize = StateSize, Rank = Rank, ChunkLength = ChunkLength, Blocks = FusedSs2dKernel<T>.BlocksFor(_channels, _bits),
-            X = TensorMemory.Pointer<T>(_x), Proj = TensorMemory.Pointer<T>(_proj), ProjStride = (int)_proj.shape[1],
+            X = TensorMemory.Pointer<T>(_x), ProjRow = TensorMemory.Pointer<T>(_projRow), ProjCol = TensorMemory.Pointer<T>(_projCol),
             DtWeight = TensorMemory.Pointer<T>(_dtWeight), DtBias = TensorMemory.Pointer<T>(_dtBias),
             A = TensorMemory.Pointer<T>(_a), DecayA = TensorMemory.Pointer<T>(_decayA), D = TensorMemory.Pointer<T>(_d),
         };
@@ -133,15 +142,15 @@ internal static class FusedSs2dRunner
         public unsafe void Forward<T>(Tensor y, Tensor? checkpoints, int threads) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
             FusedSs2dKernel<T>.Forward(Problem<T>(), TensorMemory.Pointer<T>(y), TensorMemory.Pointer<T>(checkpoints), threads);
 
-        /// <param name="t">dL/dy, checkpoints, dx, d(proj) partials, d(dt weight), d(dt bias), dA, dD.</param>
+        /// <param name="t">dL/dy, checkpoints, dx, the two x_proj gradient partials, d(dt weight), d(dt bias), dA, dD.</param>
         public unsafe void Backward<T>(Tensor[] t, int groups, int threads) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
             var targets = new FusedSs2dBackwardTargets<T>
             {
                 GradY = TensorMemory.Pointer<T>(t[0]), Checkpoints = TensorMemory.Pointer<T>(t[1]), GradX = TensorMemory.Pointer<T>(t[2]),
-                GradProjPartial = TensorMemory.Pointer<T>(t[3]), Groups = groups,
-                GradDtWeight = TensorMemory.Pointer<T>(t[4]), GradDtBias = TensorMemory.Pointer<T>(t[5]),
-                GradA = TensorMemory.Pointer<T>(t[6]), GradD = TensorMemory.Pointer<T>(t[7]),
+                GradProjRowPartial = TensorMemory.Pointer<T>(t[3]), GradProjColPartial = TensorMemory.Pointer<T>(t[4]), Groups = groups,
+                GradDtWeight = TensorMemory.Pointer<T>(t[5]), GradDtBias = TensorMemory.Pointer<T>(t[6]),
+                GradA = TensorMemory.Pointer<T>(t[7]), GradD = TensorMemory.Pointer<T>(t[8]),
             };
             FusedSs2dKernel<T>.Backward(Problem<T>(), targets, threads);
         }
