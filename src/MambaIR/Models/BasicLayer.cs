@@ -17,7 +17,14 @@ public sealed class BasicLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        foreach (var block in blocks) x = block.forward(x);
+        // Each block's output is freed once the next block has returned (the layer's own input belongs to the caller).
+        var input = x;
+        foreach (var block in blocks)
+        {
+            var next = block.forward(x);
+            if (!ReferenceEquals(x, input)) x.Dispose();
+            x = next;
+        }
         return x;
     }
 }

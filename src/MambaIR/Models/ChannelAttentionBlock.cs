@@ -40,5 +40,5 @@ public sealed class ChannelAttentionBlock : nn.Module<Tensor, Tensor>
         ("2", nn.Conv2d(c / compress, c, 3, padding: 1)),
         ("3", ca));
 
-    public override Tensor forward(Tensor x) => cab.forward(x);
+    public override Tensor forward(Tensor x) => ModuleChain.Run(x, ModuleChain.Of(cab));
 }

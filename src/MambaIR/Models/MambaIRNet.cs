@@ -67,23 +67,48 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;
-        var first = conv_first.forward(x);
-        var body = conv_after_body.forward(ForwardFeatures(first)) + first;
+        // Without autograd, the shallow features are freed after the first group and computed again for the long skip
+        // (a 3×3 conv from the input channels: cheap), and every intermediate is freed once read.
+        bool lean = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
+        Tensor body;
+        if (lean)
+        {
+            Tensor features;
+            using (var shallow = conv_first.forward(x)) features = ForwardFeatures(shallow, freeInput: true);
+            using (features)
+            using (var deep = conv_after_body.forward(features))
+            using (var shallow = conv_first.forward(x))
+                body = deep + shallow;
+        }
+        else
+        {
+            var first = conv_first.forward(x);
+            body = conv_after_body.forward(ForwardFeatures(first, freeInput: false)) + first;
+        }
         Tensor y = Config.Upsampler switch
         {
-            Upsampler.PixelShuffle => conv_last!.forward(upsample!.forward(conv_before_upsample!.forward(body))),
+            Upsampler.PixelShuffle => ModuleChain.Run(body, new[] { conv_before_upsample!, upsample!, conv_last! }),
             Upsampler.PixelShuffleDirect => upsample!.forward(body),
             _ => x + conv_last!.forward(body),
         };
+        body.Dispose();
         return (y / Config.ImgRange + meanT).MoveToOuterDisposeScope();
     }
 
-    /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body.</summary>
-    Tensor ForwardFeatures(Tensor x)
+    /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body. Each group's output is
+    /// freed once the next group has returned; with <paramref name="freeInput"/>, <paramref name="x"/> too, after the first.</summary>
+    Tensor ForwardFeatures(Tensor x, bool freeInput)
     {
         var t = patch_embed.forward(x.permute(0, 2, 3, 1));   // tokens in raster order, viewed as (B, H, W, C)
-        foreach (var layer in layers) t = layer.forward(t);
-        return norm.forward(t).permute(0, 3, 1, 2);
+        foreach (var layer in layers)
+        {
+            var next = layer.forward(t);
+            t.Dispose();
+            if (freeInput) x.Dispose();
+            freeInput = false;
+            t = next;
+        }
+        using (t) return norm.forward(t).permute(0, 3, 1, 2);
     }
 
     /// <summary>The official <c>_init_weights</c>: Linear weights ~ trunc-normal(std 0.02), LayerNorm weight 1 and bias 0

@@ -1,4 +1,5 @@
 using MambaIR.Ops;
+using MambaIR.Ops.Cpu;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,15 +57,17 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
+        // CPU float tensors with the CPU kernel chosen: the fused block, which reads the four directions from raster order.
+        var weights = new Ss2dWeights(in_proj.weight!, conv2d.weight!, conv2d.bias!, x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds,
+            out_norm.weight!, out_norm.bias!, out_norm.eps, out_proj.weight!);
+        if (FusedSs2d.ChooseScan(input, weights) is { } fused) return FusedSs2d.Forward(input, weights, fused);
         using var scope = NewDisposeScope();
         var xz = in_proj.forward(input);
         var parts = xz.chunk(2, dim: -1);
         // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
         Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
-        // A backend with a fused four-way form (the CPU kernel) reads the directions from raster order itself.
-        var fourWays = new FourWayScanInputs(x.permute(0, 2, 3, 1), x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds);
-        var y = SelectiveScan.ChooseFourWays(fourWays) is { } fused ? fused.RunFourWays(fourWays) : ScanFourWays(x);
+        var y = ScanFourWays(x);
         y = out_norm.forward(y) * nn.functional.silu(parts[1]);
         return out_proj.forward(y).MoveToOuterDisposeScope();
     }

@@ -31,12 +31,25 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // A scope per block frees its intermediates as soon as it returns (autograd keeps what backward needs).
+        // A scope per block frees its intermediates as soon as it returns; each is also freed as soon as it has been read
+        // (autograd keeps what backward needs). Without autograd the sums run in place.
         using var scope = NewDisposeScope();
-        x = x * skip_scale + self_attention.forward(ln_1.forward(x));
+        bool inPlace = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
+        Tensor u;
+        using (var normed = ln_1.forward(x)) u = self_attention.forward(normed);
+        if (inPlace) u.addcmul_(x, skip_scale, 1);
+        else { var sum = x * skip_scale + u; u.Dispose(); u = sum; }
         // The CAB convolutions run on the channels-last memory of ln_2's output (no NCHW copy); their output permuted
         // back is (B, H, W, C) in memory order again.
-        var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
-        return (x * skip_scale2 + cab).contiguous().MoveToOuterDisposeScope();
+        Tensor cab;
+        using (var normed = ln_2.forward(u))
+        using (var cl = normed.permute(0, 3, 1, 2))
+        using (var c = conv_blk.forward(cl))
+            cab = c.permute(0, 2, 3, 1);
+        Tensor y;
+        if (inPlace && cab.is_contiguous()) y = cab.addcmul_(u, skip_scale2, 1);
+        else { y = (u * skip_scale2 + cab).contiguous(); cab.Dispose(); }
+        u.Dispose();
+        return y.MoveToOuterDisposeScope();
     }
 }

@@ -25,12 +25,17 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
 
     static int MaxLanes(FusedSs2dProblem<T> p) => p.Blocks.Max(b => b.Lanes);
 
+    /// <summary>All four directions, for <see cref="Forward"/>.</summary>
+    public const int AllDirections = 0b1111;
+
     /// <summary>
-    /// Forward: writes y (B, L, D_i) and, when <paramref name="checkpoints"/> is not null, the state entering every chunk of
-    /// every direction, (B, 4, chunks, N, Dp).
+    /// Forward of the directions in <paramref name="directions"/> (bit k: direction k): their outputs summed into y (B, L, D_i),
+    /// added to what y holds when <paramref name="accumulate"/>, else replacing it; and, when <paramref name="checkpoints"/>
+    /// is not null, the state entering every chunk of every direction run, (B, 4, chunks, N, Dp).
     /// </summary>
-    public static void Forward(FusedSs2dProblem<T> p, T* y, T* checkpoints, int threads)
+    public static void Forward(FusedSs2dProblem<T> p, T* y, T* checkpoints, int threads, int directions = AllDirections, bool accumulate = false)
     {
+        int firstDirection = System.Numerics.BitOperations.TrailingZeroCount(directions);
         int groups = GroupsPerBatch(p, threads), blocks = p.Blocks.Length, n = p.StateSize, r = p.Rank, chunk = p.ChunkLength;
         int maxLanes = MaxLanes(p), perGroup = (blocks + groups - 1) / groups;
         int workspace = Workspace<T>.Size(perGroup * n * maxLanes) + FusedSs2dTile<T>.Size(chunk, n, r) + FusedSs2dStepBuffers<T>.Size(chunk, maxLanes)
@@ -48,6 +53,8 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
             int c0 = p.Blocks[first].Start, c1 = p.Blocks[end - 1].Start + p.Blocks[end - 1].Count;
             for (int k = 0; k < K; k++)
             {
+                if ((directions >> k & 1) == 0) continue;
+                bool add = accumulate || k > firstDirection;
                 new Span<T>(states, perGroup * n * maxLanes).Clear();
                 p.Pixels(k, 0, Math.Min(chunk, p.Length), pixels);
                 for (int l0 = 0, c = 0; l0 < p.Length; l0 += chunk, c++)
@@ -69,9 +76,9 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                         T* ckpt = checkpoints == null ? null : checkpoints + ((long)(b * K + k) * p.Chunks + c) * n * p.PaddedChannels + blk.Start;
                         switch (blk.Lanes * sizeof(T) * 8)
                         {
-                            case 512: FusedSs2dBlock<T, Vector512<T>, Simd512<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, k > 0, ckpt, steps, stage); break;
-                            case 256: FusedSs2dBlock<T, Vector256<T>, Simd256<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, k > 0, ckpt, steps, stage); break;
-                            default: FusedSs2dBlock<T, Vector128<T>, Simd128<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, k > 0, ckpt, steps, stage); break;
+                            case 512: FusedSs2dBlock<T, Vector512<T>, Simd512<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, add, ckpt, steps, stage); break;
+                            case 256: FusedSs2dBlock<T, Vector256<T>, Simd256<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, add, ckpt, steps, stage); break;
+                            default: FusedSs2dBlock<T, Vector128<T>, Simd128<T>>.Forward(p, b, k, blk, pixels, count, tile, h, y, add, ckpt, steps, stage); break;
                         }
                     }
                     var swap = pixels; pixels = next; next = swap;

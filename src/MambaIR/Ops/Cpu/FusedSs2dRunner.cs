@@ -29,13 +29,23 @@ internal static class FusedSs2dRunner
         var x = inputs.X.contiguous();
         var pixels = x.view(b * l, d).t();
         var w = inputs.XProjWeight;
-        var projRow = matmul(cat(new[] { w[0], w[2] }, 0), pixels);                                   // (2·(R+2N), B·L)
-        var projCol = matmul(cat(new[] { w[1], w[3] }, 0), pixels)
-            .view(-1, b, inputs.Height, inputs.Width).transpose(2, 3).contiguous().view(-1, b * l);  // column-major pixels
+        Tensor RowMajor() => matmul(cat(new[] { w[0], w[2] }, 0), pixels);                        // (2·(R+2N), B·L)
+        Tensor ColumnMajor()
+        {
+            using var raster = matmul(cat(new[] { w[1], w[3] }, 0), pixels);
+            return raster.view(-1, b, inputs.Height, inputs.Width).transpose(2, 3).contiguous().view(-1, b * l); // column-major pixels
+        }
         var a = -exp(inputs.ALogs);
-        Tensor y = is_grad_enabled() && inputs.Tensors.Any(t => t.requires_grad)
-            ? FusedSs2dFunction.apply(x, projRow, projCol, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits)[0]
-            : Forward(x, projRow, projCol, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits, threads, keepCheckpoints: false).Y;
+        if (is_grad_enabled() && inputs.Tensors.Any(t => t.requires_grad))
+            return FusedSs2dFunction.apply(x, RowMajor(), ColumnMajor(), inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits)[0]
+                .MoveToOuterDisposeScope();
+        // Inference: the row-major pair of directions, then the column-major pair, so that only one pair's x_proj outputs
+        // exist at a time.
+        var y = empty(x.shape, dtype: x.dtype);
+        using (var projRow = RowMajor())
+            ForwardInto(y, x, projRow, null, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits, threads, 0b0101, accumulate: false);
+        using (var projCol = ColumnMajor())
+            ForwardInto(y, x, null, projCol, inputs.DtProjWeight, inputs.DtProjBias, a, inputs.Ds, maxVectorBits, threads, 0b1010, accumulate: true);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -55,6 +65,19 @@ internal static class FusedSs2dRunner
         if (x.dtype == ScalarType.Float32) prepared.Forward<float>(y, checkpoints, threads);
         else prepared.Forward<double>(y, checkpoints, threads);
         return new ForwardResult(y.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The forward of the directions in <paramref name="directions"/> (bit k: direction k) into <paramref name="y"/>, added to
+    /// it when <paramref name="accumulate"/>; the x_proj layout of a pair not run may be null.
+    /// </summary>
+    public static void ForwardInto(Tensor y, Tensor x, Tensor? projRow, Tensor? projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d,
+        int maxVectorBits, int threads, int directions, bool accumulate)
+    {
+        using var scope = NewDisposeScope();
+        var prepared = new Prepared(x, projRow, projCol, dtWeight, dtBias, a, d, maxVectorBits);
+        if (x.dtype == ScalarType.Float32) prepared.Forward<float>(y, null, threads, directions, accumulate);
+        else prepared.Forward<double>(y, null, threads, directions, accumulate);
     }
 
     /// <summary>Gradients of x, both x_proj layouts, dt weight, dt bias, A and D given dL/dy, from the forward's checkpoints.</summary>
@@ -95,14 +118,15 @@ internal static class FusedSs2dRunner
     /// <summary>The kernel's layout of the inputs; lives in the caller's dispose scope.</summary>
     sealed class Prepared
     {
-        readonly Tensor _x, _projRow, _projCol, _dtWeight, _dtBias, _a, _decayA, _d;
+        readonly Tensor? _projRow, _projCol;
+        readonly Tensor _x, _dtWeight, _dtBias, _a, _decayA, _d;
         readonly int _batch, _height, _width, _channels, _bits;
         public int StateSize { get; }
         public int Rank { get; }
         public int PaddedChannels { get; }
         public int Chunks => (_height * _width + ChunkLength - 1) / ChunkLength;
 
-        public Prepared(Tensor x, Tensor projRow, Tensor projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits)
+        public Prepared(Tensor x, Tensor? projRow, Tensor? projCol, Tensor dtWeight, Tensor dtBias, Tensor a, Tensor d, int maxVectorBits)
         {
             _batch = (int)x.shape[0]; _height = (int)x.shape[1]; _width = (int)x.shape[2]; _channels = (int)x.shape[3];
             StateSize = (int)a.shape[1];
@@ -115,8 +139,8 @@ internal static class FusedSs2dRunner
             // (…, D_i) → (…, Dp), zeros in the padding.
             Tensor Pad(Tensor t) => (pad == 0 ? t : nn.functional.pad(t, new[] { 0L, pad })).contiguous();
             _x = x.contiguous();
-            _projRow = projRow.contiguous();
-            _projCol = projCol.contiguous();
+            _projRow = projRow?.contiguous();
+            _projCol = projCol?.contiguous();
             _dtWeight = Pad(dtWeight.transpose(1, 2));                                  // (4, R, Dp)
             _dtBias = Pad(dtBias);                                                       // (4, Dp)
             var at = a.view(K, _channels, StateSize).transpose(1, 2);                    // (4, N, D_i)
@@ -139,8 +163,9 @@ internal static class FusedSs2dRunner
             A = TensorMemory.Pointer<T>(_a), DecayA = TensorMemory.Pointer<T>(_decayA), D = TensorMemory.Pointer<T>(_d),
         };
 
-        public unsafe void Forward<T>(Tensor y, Tensor? checkpoints, int threads) where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
-            FusedSs2dKernel<T>.Forward(Problem<T>(), TensorMemory.Pointer<T>(y), TensorMemory.Pointer<T>(checkpoints), threads);
+        public unsafe void Forward<T>(Tensor y, Tensor? checkpoints, int threads, int directions = FusedSs2dKernel<float>.AllDirections, bool accumulate = false)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+            FusedSs2dKernel<T>.Forward(Problem<T>(), TensorMemory.Pointer<T>(y), TensorMemory.Pointer<T>(checkpoints), threads, directions, accumulate);
 
         /// <param name="t">dL/dy, checkpoints, dx, the two x_proj gradient partials, d(dt weight), d(dt bias), dA, dD.</param>
         public unsafe void Backward<T>(Tensor[] t, int groups, int threads) where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace MambaIR.Native;
+
+/// <summary>
+/// glibc's malloc settings for a process that allocates and frees tensors of tens to hundreds of MB many times a second.
+/// By default glibc serves blocks above its mmap threshold (128 KiB, adapting up to 32 MiB) with a fresh mapping and
+/// unmaps it on free, so every such tensor costs page faults on first touch (the kernel zeroes each 4 KiB page): a whole
+/// photo through the network spent more time faulting than computing. <see cref="KeepFreedMemory"/> turns mmap off for
+/// malloc (M_MMAP_MAX = 0: every block comes from the heap) and raises the trim threshold (M_TRIM_THRESHOLD = 1 GiB), so
+/// freed tensors stay in the process and the next ones reuse their pages. The resident set is then the peak of the live
+/// tensors plus at most 1 GiB of free heap kept for reuse. Measured on MambaIR-light ×2, 256×256, 2 threads: system time
+/// 475 → 71 ms per image, page faults 202,501 → 9,853, forward 4.31 → 4.20 s; a fixed 32 MiB threshold instead left the
+/// larger tensors mapped (16,542 faults, 103 ms).
+/// Nothing is changed when the user set malloc tunables (<c>GLIBC_TUNABLES</c>, <c>MALLOC_*</c>), or outside glibc.
+/// </summary>
+public static class GlibcHeap
+{
+    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3, M_MMAP_MAX = -4;
+    /// <summary>glibc's default for M_MMAP_MAX.</summary>
+    const int DefaultMmapMax = 65536;
+    public const int TrimThresholdBytes = 1 << 30;
+
+    static bool _applied;
+
+    /// <summary>True once <see cref="KeepFreedMemory"/> changed the settings.</summary>
+    public static bool Applied => _applied;
+
+    /// <summary>Applies the settings (once per call; idempotent). Returns false where they were not applied.</summary>
+    public static bool KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux() || UserTuned()) return false;
+        _applied = Set(M_MMAP_MAX, 0) && Set(M_TRIM_THRESHOLD, TrimThresholdBytes);
+        return _applied;
+    }
+
+    /// <summary>
+    /// Serves blocks of at least <paramref name="thresholdBytes"/> with their own mappings again, so a freed block leaves the
+    /// resident set at once (for measuring peaks); <see cref="KeepFreedMemory"/> undoes it.
+    /// </summary>
+    public static void MapLargeBlocks(int thresholdBytes)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Set(M_MMAP_MAX, DefaultMmapMax);
+        Set(M_MMAP_THRESHOLD, thresholdBytes);
+    }
+
+    /// <summary>Hands free heap pages back to the kernel (malloc_trim).</summary>
+    public static void ReleaseFreeMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { malloc_trim(0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    static bool UserTuned() =>
+        Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } t && t.Contains("malloc", StringComparison.Ordinal)
+        || Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(k => k.StartsWith("MALLOC_", StringComparison.Ordinal));
+
+    static bool Set(int param, int value)
+    {
+        try { return mallopt(param, value) == 1; }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+    }
+
+    [DllImport("libc.so.6")] static extern int mallopt(int param, int value);
+    [DllImport("libc.so.6")] static extern int malloc_trim(nuint pad);
+}

@@ -1,0 +1,60 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MambaIR.Ops.Cpu;
+
+/// <summary>
+/// The whole SS2D block on the CPU, around the fused four-way scan (<see cref="IFourWaySelectiveScan"/>): in_proj's x half,
+/// the depthwise conv and SiLU, the scan read straight from raster order, out_norm ⊙ SiLU(z), out_proj — the computation of
+/// <c>Models.SS2D</c>'s own path, in the same order. Each intermediate is freed as soon as the next step has read it
+/// (autograd keeps its own references to what backward needs), z is computed after the scan rather than kept through it,
+/// and without autograd the element-wise steps run in place: an inference forward holds at most x, y and one pair of
+/// directions' x_proj outputs besides its input.
+/// </summary>
+public static class FusedSs2d
+{
+    /// <summary>The scan backend the fused block would use for these tensors, or null when it does not apply (not float32 /
+    /// float64 CPU tensors, or the chosen backend has no fused form, e.g. the reference forced).</summary>
+    public static IFourWaySelectiveScan? ChooseScan(Tensor input, Ss2dWeights w)
+    {
+        if (input.device_type != DeviceType.CPU || input.dtype is not (ScalarType.Float32 or ScalarType.Float64)) return null;
+        if (w.Tensors.Any(t => t.device_type != DeviceType.CPU || t.dtype != input.dtype)) return null;
+        return SelectiveScan.ChooseFourWays(new FourWayScanInputs(input, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
+    }
+
+    /// <summary>SS2D of <paramref name="input"/> (B, H, W, C): (B, H, W, C).</summary>
+    public static Tensor Forward(Tensor input, Ss2dWeights w, IFourWaySelectiveScan scan)
+    {
+        using var scope = NewDisposeScope();
+        long di = w.Channels;
+        bool inPlace = !(is_grad_enabled() && (input.requires_grad || w.Tensors.Any(t => t.requires_grad)));
+        Tensor x;
+        using (var xin = nn.functional.linear(input, w.InProj.narrow(0, 0, di)))
+        {
+            // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
+            var conv = nn.functional.conv2d(xin.permute(0, 3, 1, 2), w.ConvWeight, w.ConvBias, padding: new long[] { 1, 1 }, groups: di);
+            if (inPlace) x = conv.silu_();
+            else { x = nn.functional.silu(conv); conv.Dispose(); }
+        }
+        Tensor y;
+        using (var xl = x.permute(0, 2, 3, 1))
+            y = scan.RunFourWays(new FourWayScanInputs(xl, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
+        x.Dispose();
+        var gated = nn.functional.layer_norm(y, new[] { di }, w.OutNormWeight, w.OutNormBias, w.OutNormEps);
+        y.Dispose();
+        using (var z = nn.functional.linear(input, w.InProj.narrow(0, di, di)))
+        {
+            if (inPlace) gated.mul_(z.silu_());
+            else
+            {
+                using var gate = nn.functional.silu(z);
+                var product = gated * gate;
+                gated.Dispose();
+                gated = product;
+            }
+        }
+        var output = nn.functional.linear(gated, w.OutProj);
+        gated.Dispose();
+        return output.MoveToOuterDisposeScope();
+    }
+}
