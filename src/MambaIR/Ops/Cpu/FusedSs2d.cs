@@ -8,8 +8,9 @@ namespace MambaIR.Ops.Cpu;
 /// the depthwise conv and SiLU, the scan read straight from raster order, out_norm ⊙ SiLU(z), out_proj — the computation of
 /// <c>Models.SS2D</c>'s own path, in the same order. Each intermediate is freed as soon as the next step has read it
 /// (autograd keeps its own references to what backward needs), z is computed after the scan rather than kept through it,
-/// and without autograd the element-wise steps run in place: an inference forward holds at most x, y and one pair of
-/// directions' x_proj outputs besides its input.
+/// and without autograd the depthwise conv with SiLU and out_norm with the gate are single-pass CPU kernels
+/// (<see cref="DepthwiseConvSilu"/>, <see cref="LayerNormGate"/>, the latter in place): an inference forward holds at most
+/// x, y and one pair of directions' x_proj outputs besides its input.
 /// </summary>
 public static class FusedSs2d
 {
@@ -28,29 +29,34 @@ public static class FusedSs2d
         using var scope = NewDisposeScope();
         long di = w.Channels;
         bool inPlace = !(is_grad_enabled() && (input.requires_grad || w.Tensors.Any(t => t.requires_grad)));
+        int threads = CpuSelectiveScan.Threads, bits = CpuSelectiveScan.HardwareVectorBits[0];
         Tensor x;
         using (var xin = nn.functional.linear(input, w.InProj.narrow(0, 0, di)))
         {
-            // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
-            var conv = nn.functional.conv2d(xin.permute(0, 3, 1, 2), w.ConvWeight, w.ConvBias, padding: new long[] { 1, 1 }, groups: di);
-            if (inPlace) x = conv.silu_();
-            else { x = nn.functional.silu(conv); conv.Dispose(); }
-        }
-        Tensor y;
-        using (var xl = x.permute(0, 2, 3, 1))
-            y = scan.RunFourWays(new FourWayScanInputs(xl, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
-        x.Dispose();
-        var gated = nn.functional.layer_norm(y, new[] { di }, w.OutNormWeight, w.OutNormBias, w.OutNormEps);
-        y.Dispose();
-        using (var z = nn.functional.linear(input, w.InProj.narrow(0, di, di)))
-        {
-            if (inPlace) gated.mul_(z.silu_());
+            if (inPlace) x = DepthwiseConvSilu.Apply(xin, w.ConvWeight, w.ConvBias, bits, threads);
             else
             {
+                // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
+                using var conv = nn.functional.conv2d(xin.permute(0, 3, 1, 2), w.ConvWeight, w.ConvBias, padding: new long[] { 1, 1 }, groups: di);
+                x = nn.functional.silu(conv).permute(0, 2, 3, 1);
+            }
+        }
+        var y = scan.RunFourWays(new FourWayScanInputs(x, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
+        x.Dispose();
+        Tensor gated;
+        using (var z = nn.functional.linear(input, w.InProj.narrow(0, di, di)))
+        {
+            if (inPlace)
+            {
+                LayerNormGate.Apply(y, z, w.OutNormWeight, w.OutNormBias, w.OutNormEps, bits, threads);
+                gated = y;
+            }
+            else
+            {
+                using var normed = nn.functional.layer_norm(y, new[] { di }, w.OutNormWeight, w.OutNormBias, w.OutNormEps);
                 using var gate = nn.functional.silu(z);
-                var product = gated * gate;
-                gated.Dispose();
-                gated = product;
+                gated = normed * gate;
+                y.Dispose();
             }
         }
         var output = nn.functional.linear(gated, w.OutProj);

@@ -35,8 +35,7 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         T* hPrev = h0;
         for (int i = 0; i < count; i++)
         {
-            TV pre = bias;
-            for (int q = 0; q < r; q++) pre = S.MulAdd(S.Splat(tile.Dts[q * stride + i]), S.Load(wt + (long)q * dp), pre);
+            TV pre = DeltaPre(tile.Dts + i, stride, wt, dp, r, bias);
             TV dt = VectorMath.Softplus<TV, T, S>(pre);
             T* xr = x + (long)pixels[i] * di;
             TV u = partial ? LoadPartial(xr, blk.Count, stage) : S.Load(xr);

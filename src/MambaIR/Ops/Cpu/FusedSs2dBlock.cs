@@ -36,8 +36,7 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
 
         for (int i = 0; i < count; i++)
         {
-            TV pre = bias;
-            for (int q = 0; q < r; q++) pre = S.MulAdd(S.Splat(tile.Dts[q * stride + i]), S.Load(wt + (long)q * dp), pre);
+            TV pre = DeltaPre(tile.Dts + i, stride, wt, dp, r, bias);
             TV dt = VectorMath.Softplus<TV, T, S>(pre);
             T* xr = x + (long)pixels[i] * di;
             TV u = partial ? LoadPartial(xr, blk.Count, stage) : S.Load(xr);
@@ -132,6 +131,25 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         S.Store(h1p, h1);
     }
 
+    /// <summary>
+    /// bias + Σ_q dts_q·W_q for one step (dts_q at <paramref name="dts"/>[q·stride], W_q the block's row q of the transposed
+    /// dt_proj weight), as two interleaved sums so that the R multiply-adds are not one dependency chain. The forward and the
+    /// backward's recomputation use this same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV DeltaPre(T* dts, int stride, T* wt, int dp, int r, TV bias)
+    {
+        TV even = bias, odd = S.Zero;
+        int q = 0;
+        for (; q + 2 <= r; q += 2)
+        {
+            even = S.MulAdd(S.Splat(dts[q * stride]), S.Load(wt + (long)q * dp), even);
+            odd = S.MulAdd(S.Splat(dts[(q + 1) * stride]), S.Load(wt + (long)(q + 1) * dp), odd);
+        }
+        if (q < r) even = S.MulAdd(S.Splat(dts[q * stride]), S.Load(wt + (long)q * dp), even);
+        return S.Add(even, odd);
+    }
+
     /// <summary>The first <paramref name="count"/> elements at <paramref name="src"/>, the other lanes 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static TV LoadPartial(T* src, int count, T* stage)
@@ -167,14 +185,16 @@ internal readonly unsafe struct FusedSs2dTile<T> where T : unmanaged
 
     /// <summary>Copies direction <paramref name="k"/>'s dts, B, C of steps [l0, l0 + count) out of the x_proj layouts (contiguous
     /// runs, reversed for directions 2 and 3).</summary>
-    public void Gather(FusedSs2dProblem<T> p, int b, int k, int l0, int count)
+    public void Gather(FusedSs2dProblem<T> p, int b, int k, int l0, int count, int* pixels)
     {
         int n = p.StateSize, r = p.Rank;
         T* src = p.ProjBase(b, k);
         for (int q = 0; q < r + 2 * n; q++)
         {
             T* row = src + q * p.ProjRowStride;
-            var dst = new Span<T>(Row(q, r, n), count);
+            T* d = Row(q, r, n);
+            if ((k & 1) == 1) { for (int i = 0; i < count; i++) d[i] = row[pixels[i]]; continue; }
+            var dst = new Span<T>(d, count);
             if (k < 2) new ReadOnlySpan<T>(row + l0, count).CopyTo(dst);
             else { new ReadOnlySpan<T>(row + p.Length - l0 - count, count).CopyTo(dst); dst.Reverse(); }
         }

@@ -42,7 +42,7 @@ internal static unsafe partial class FusedSs2dKernel<T>
                 {
                     int l0 = c * chunk, count = Math.Min(chunk, p.Length - l0);
                     p.Pixels(k, l0, count, pixels);
-                    tile.Gather(p, b, k, l0, count);
+                    tile.Gather(p, b, k, l0, count, pixels);
                     new Span<T>(acc, count * perStep * maxLanes).Clear();
                     for (int i = first; i < end; i++)
                     {
@@ -69,7 +69,7 @@ internal static unsafe partial class FusedSs2dKernel<T>
                     for (int q = 0; q < perStep; q++)
                     {
                         T* dst = partial + q * p.ProjRowStride;
-                        for (int i = 0; i < count; i++) dst[p.ProjPosition(k, l0 + i)] = sums[i * perStep + q];
+                        for (int i = 0; i < count; i++) dst[(k & 1) == 1 ? pixels[i] : p.ProjPosition(k, l0 + i)] = sums[i * perStep + q];
                     }
                 }
                 for (int i = first; i < end; i++)

@@ -68,7 +68,7 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                         p.Pixels(k, l0 + chunk, nextCount, next);
                         Prefetch(p, b, next, nextCount, c0, c1, p.X, y);
                     }
-                    tile.Gather(p, b, k, l0, count);
+                    tile.Gather(p, b, k, l0, count, pixels);
                     for (int i = first; i < end; i++)
                     {
                         var blk = p.Blocks[i];

@@ -32,8 +32,7 @@ internal static class FusedSs2dRunner
         Tensor RowMajor() => matmul(cat(new[] { w[0], w[2] }, 0), pixels);                        // (2·(R+2N), B·L)
         Tensor ColumnMajor()
         {
-            using var raster = matmul(cat(new[] { w[1], w[3] }, 0), pixels);
-            return raster.view(-1, b, inputs.Height, inputs.Width).transpose(2, 3).contiguous().view(-1, b * l); // column-major pixels
+            return matmul(cat(new[] { w[1], w[3] }, 0), pixels);
         }
         var a = -exp(inputs.ALogs);
         if (is_grad_enabled() && inputs.Tensors.Any(t => t.requires_grad))
