@@ -1,3 +1,4 @@
+using MambaIR.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -74,7 +75,7 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         if (lean)
         {
             Tensor features;
-            using (var shallow = conv_first.forward(x)) features = ForwardFeatures(shallow, freeInput: true);
+            using (var shallow = conv_first.forward(x)) features = ForwardFeatures(shallow, lean: true);
             using (features)
             using (var deep = conv_after_body.forward(features))
             using (var shallow = conv_first.forward(x))
@@ -83,7 +84,7 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         else
         {
             var first = conv_first.forward(x);
-            body = conv_after_body.forward(ForwardFeatures(first, freeInput: false)) + first;
+            body = conv_after_body.forward(ForwardFeatures(first, lean: false)) + first;
         }
         Tensor y = Config.Upsampler switch
         {
@@ -96,10 +97,20 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body. Each group's output is
-    /// freed once the next group has returned; with <paramref name="freeInput"/>, <paramref name="x"/> too, after the first.</summary>
-    Tensor ForwardFeatures(Tensor x, bool freeInput)
+    /// freed once the next group has returned; with <paramref name="lean"/> (no autograd), <paramref name="x"/> too, after the
+    /// first, and the heap's free pages go back to the system after each group: the process keeps freed tensors for reuse
+    /// (<see cref="GlibcHeap"/>), and returning them once per group bounds what fragmentation adds to the live tensors
+    /// (measured, light ×2 at 512×512: 5.4 → 3.9 KiB per pixel, for 0.5 → 5.4 % system time).</summary>
+    Tensor ForwardFeatures(Tensor x, bool lean)
     {
-        var t = patch_embed.forward(x.permute(0, 2, 3, 1));   // tokens in raster order, viewed as (B, H, W, C)
+        var tokens = x.permute(0, 2, 3, 1);                    // tokens in raster order, viewed as (B, H, W, C)
+        var t = patch_embed.forward(tokens);
+        // A view left to the dispose scope would keep the shallow features' memory alive.
+        if (!ReferenceEquals(t, tokens)) tokens.Dispose();
+        bool onCpu = x.device_type == DeviceType.CPU;
+        // With patch_norm, t is a new tensor and the shallow features are not needed until the long skip.
+        bool freeInput = lean;
+        if (lean && Config.PatchNorm) { x.Dispose(); freeInput = false; }
         foreach (var layer in layers)
         {
             var next = layer.forward(t);
@@ -107,8 +118,11 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
             if (freeInput) x.Dispose();
             freeInput = false;
             t = next;
+            if (lean && onCpu) GlibcHeap.ReleaseFreeMemory();
         }
-        using (t) return norm.forward(t).permute(0, 3, 1, 2);
+        using (t)
+        using (var normed = norm.forward(t))
+            return normed.permute(0, 3, 1, 2);
     }
 
     /// <summary>The official <c>_init_weights</c>: Linear weights ~ trunc-normal(std 0.02), LayerNorm weight 1 and bias 0
