@@ -96,11 +96,15 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         return (y / Config.ImgRange + meanT).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Free heap memory kept between residual groups without being returned to the system.</summary>
+    const long FreeHeapKeptBytes = 256L << 20;
+
     /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body. Each group's output is
     /// freed once the next group has returned; with <paramref name="lean"/> (no autograd), <paramref name="x"/> too, after the
-    /// first, and the heap's free pages go back to the system after each group: the process keeps freed tensors for reuse
-    /// (<see cref="GlibcHeap"/>), and returning them once per group bounds what fragmentation adds to the live tensors
-    /// (measured, light ×2 at 512×512: 5.4 → 3.9 KiB per pixel, for 0.5 → 5.4 % system time).</summary>
+    /// first, and the heap's free pages go back to the system after each group once more than <see cref="FreeHeapKeptBytes"/>
+    /// are free: the process keeps freed tensors for reuse (<see cref="GlibcHeap"/>), and returning them once per group bounds
+    /// what fragmentation adds to the live tensors (measured, light ×2 at 512×512: 5.4 → 3.9 KiB per pixel, for 0.5 → 5.4 %
+    /// system time), while small images keep their heap.</summary>
     Tensor ForwardFeatures(Tensor x, bool lean)
     {
         var tokens = x.permute(0, 2, 3, 1);                    // tokens in raster order, viewed as (B, H, W, C)
@@ -118,7 +122,7 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
             if (freeInput) x.Dispose();
             freeInput = false;
             t = next;
-            if (lean && onCpu) GlibcHeap.ReleaseFreeMemory();
+            if (lean && onCpu) GlibcHeap.ReleaseFreeMemoryAbove(FreeHeapKeptBytes);
         }
         using (t)
         using (var normed = norm.forward(t))

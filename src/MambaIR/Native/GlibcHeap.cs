@@ -26,7 +26,7 @@ public static class GlibcHeap
     /// <summary>True once <see cref="KeepFreedMemory"/> changed the settings.</summary>
     public static bool Applied => _applied;
 
-    /// <summary>Applies the settings (once per call; idempotent). Returns false where they were not applied.</summary>
+    /// <summary>Applies the settings (again, if called again). Returns false where they were not applied.</summary>
     public static bool KeepFreedMemory()
     {
         if (!OperatingSystem.IsLinux() || UserTuned()) return false;
@@ -53,6 +53,20 @@ public static class GlibcHeap
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
+    /// <summary>
+    /// <see cref="ReleaseFreeMemory"/> when the main heap holds more than <paramref name="bytes"/> free (mallinfo2's fordblks):
+    /// returning a little free memory saves nothing and costs page faults when it is used again.
+    /// </summary>
+    public static void ReleaseFreeMemoryAbove(long bytes)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            if ((long)mallinfo2().fordblks > bytes) malloc_trim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
     static bool UserTuned() =>
         Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { Length: > 0 } t && t.Contains("malloc", StringComparison.Ordinal)
         || Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(k => k.StartsWith("MALLOC_", StringComparison.Ordinal));
@@ -65,4 +79,8 @@ public static class GlibcHeap
 
     [DllImport("libc.so.6")] static extern int mallopt(int param, int value);
     [DllImport("libc.so.6")] static extern int malloc_trim(nuint pad);
+    [DllImport("libc.so.6")] static extern MallInfo2 mallinfo2();
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct MallInfo2 { public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost; }
 }
