@@ -58,9 +58,9 @@ public sealed class AdamOptimizer : IDisposable
         double lr = Lr, b1 = Options.Beta1, b2 = Options.Beta2, wd = Options.WeightDecay, eps = Options.Eps;
         foreach (var (name, param) in _params)
         {
+            using var scope = NewDisposeScope();
             var grad = param.grad;
             if (grad is null) continue;
-            using var scope = NewDisposeScope();
             if (!_state.TryGetValue(name, out var st))
             {
                 st = (0, zeros_like(param).DetachFromDisposeScope(), zeros_like(param).DetachFromDisposeScope());
