@@ -441,7 +441,6 @@ public static class TrainOptionsLoader
         int print = (int)(l.GetLongOrNull("print_freq") ?? 100), save = (int)(l.GetLongOrNull("save_checkpoint_freq") ?? 5000);
         if (print < 1) throw new OptionException(l.PathOf("print_freq"), $"must be ≥ 1, got {print}");
         if (save < 1) throw new OptionException(l.PathOf("save_checkpoint_freq"), $"must be ≥ 1, got {save}");
-        if (l.Map("wandb") is { } w && w.GetString("project") is { } project) _ = project; // listed as unused only when set
         return new LoggerOptions(print, save, l.GetBool("use_tb_logger", true));
     }
 
