@@ -37,10 +37,10 @@ public sealed class TensorBoardWriter : IDisposable
     /// <summary>The event file.</summary>
     public string FilePath { get; }
 
-    /// <summary>Adds a scalar (<c>add_scalar(tag, value, step)</c>).</summary>
-    public void AddScalar(string tag, double value, long step)
+    /// <summary>Adds a scalar (<c>add_scalar(tag, value, step)</c>), stamped now or at <paramref name="wallTime"/> (Unix seconds).</summary>
+    public void AddScalar(string tag, double value, long step, double? wallTime = null)
     {
-        WriteEvent(WallTime(), step, e =>
+        WriteEvent(wallTime ?? WallTime(), step, e =>
         {
             var val = new MemoryStream();
             WriteString(val, 1, tag);
