@@ -282,7 +282,7 @@ public sealed class Trainer : IDisposable
             }
             delivered++;
             double dataTime = Lap();
-            _times.Data += dataTime;
+            var phase = new PhaseTimes { Data = dataTime };
             double lossValue;
             using (var scope = NewDisposeScope())
             {
@@ -291,24 +291,24 @@ public sealed class Trainer : IDisposable
                 _optimizer.ZeroGrad();
                 sw.Restart();
                 var output = _net.forward(lq);
-                _times.Forward += Lap();
+                phase.Forward = Lap();
                 var loss = _loss.Compute(output, gt);
                 lossValue = loss.to(ScalarType.Float64).item<double>();
-                _times.Loss += Lap();
+                phase.Loss = Lap();
                 if (!double.IsFinite(lossValue))
                     throw Stop($"{_loss.LogName} is {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at iteration {iter} (epoch {batch.Epoch}); training stopped before updating the weights", iter, null);
                 loss.backward();
-                _times.Backward += Lap();
+                phase.Backward = Lap();
                 if (_opt.UseGradClip) GradientClipping.ClipGradNorm(_net.parameters(), GradientClipping.UseGradClipMaxNorm);
                 _optimizer.Step();
-                _times.Optimizer += Lap();
+                phase.Optimizer = Lap();
                 _ema?.Update();
-                _times.Ema += Lap();
+                phase.Ema = Lap();
             }
             _iter = iter;
             _epoch = batch.Epoch;
             _batchInEpoch = batch.IndexInEpoch + 1;
-            _times.Iterations++;
+            if (delivered > 1) _times.Add(phase); // the first iteration of a run (warm-up, caches) is left out
             double iterTime = iterClock.Elapsed.TotalSeconds;
             _losses.Add((iter, lossValue));
             _csv!.AddIteration(iter, _epoch, lr, lossValue, iterTime, dataTime);
@@ -353,12 +353,14 @@ public sealed class Trainer : IDisposable
             if (_validator != null && _iter % _opt.Val!.ValFreq != 0) Validate(_iter);
             DrawPlots();
         }
-        if (_times.Iterations > 0) _log.Info("Phase times " + _times);
         return Result(true);
     }
 
-    TrainingResult Result(bool completed) =>
-        new(_paths.Root, _iter, completed, _lastCheckpoint, _times, new Dictionary<string, BestMetric>(_best), _losses.ToArray(), _resumedFrom);
+    TrainingResult Result(bool completed)
+    {
+        if (_times.Iterations > 0) _log.Info("Phase times " + _times);
+        return new(_paths.Root, _iter, completed, _lastCheckpoint, _times, new Dictionary<string, BestMetric>(_best), _losses.ToArray(), _resumedFrom);
+    }
 
     TrainingStoppedException Stop(string message, long iter, Exception? inner)
     {

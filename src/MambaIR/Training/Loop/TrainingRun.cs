@@ -42,15 +42,22 @@ public sealed record TrainingRun
 /// <summary>Progress of a run after one iteration.</summary>
 public sealed record TrainingProgress(long Iteration, long TotalIterations, long Epoch, double Loss, double Lr, double IterationSeconds, double DataSeconds, TimeSpan Eta);
 
-/// <summary>Accumulated seconds per phase of the training step.</summary>
+/// <summary>Accumulated seconds per phase of the training step, over the iterations of a run after its first.</summary>
 public sealed class PhaseTimes
 {
     public double Data, Forward, Loss, Backward, Optimizer, Ema, Iterations;
+
+    /// <summary>Adds one iteration's phases.</summary>
+    public void Add(PhaseTimes one)
+    {
+        Data += one.Data; Forward += one.Forward; Loss += one.Loss; Backward += one.Backward; Optimizer += one.Optimizer; Ema += one.Ema;
+        Iterations++;
+    }
     /// <summary>Data, loss, optimiser and EMA together, as a share of forward + backward.</summary>
     public double OverheadShare => Forward + Backward > 0 ? (Data + Loss + Optimizer + Ema) / (Forward + Backward) : double.NaN;
 
     public override string ToString() => Iterations == 0 ? "no iterations" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"per iteration: data wait {Data / Iterations * 1000:F1} ms, forward {Forward / Iterations * 1000:F1} ms, loss {Loss / Iterations * 1000:F1} ms, " +
+        $"per iteration (mean of {Iterations} after the first): data wait {Data / Iterations * 1000:F1} ms, forward {Forward / Iterations * 1000:F1} ms, loss {Loss / Iterations * 1000:F1} ms, " +
         $"backward {Backward / Iterations * 1000:F1} ms, optimiser {Optimizer / Iterations * 1000:F1} ms, EMA {Ema / Iterations * 1000:F1} ms; " +
         $"data+loss+optimiser+EMA = {OverheadShare * 100:F2} % of forward+backward");
 }
