@@ -199,3 +199,37 @@ public class DataPipelineTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+/// <summary>BasicSR LMDBs as training input give the same samples as the same images on disk.</summary>
+[Collection("torch")]
+public class LmdbTrainingDataTests
+{
+    [Fact]
+    public void LmdbBackend_GivesTheSameSamplesAsFolders()
+    {
+        string dir = TestPaths.NewTempDir();
+        try
+        {
+            string hr = TrainingTestData.MakeHrFolder(Path.Combine(dir, "hr"), count: 3, width: 40, height: 32);
+            string lq = Path.Combine(dir, "lq");
+            Directory.CreateDirectory(lq);
+            foreach (var f in Directory.GetFiles(hr))
+                ImageFile.Write(Path.Combine(lq, Path.GetFileName(f)), MatlabBicubic.Resize(ImageFile.Read(f), 0.5));
+            string opt = TrainingTestData.WriteOptions(dir, hr);
+            ImageLmdb.WriteFromFiles(Path.Combine(dir, "hr.lmdb"), Directory.GetFiles(hr).Select(f => (Path.GetFileNameWithoutExtension(f), f)));
+            ImageLmdb.WriteFromFiles(Path.Combine(dir, "lq.lmdb"), Directory.GetFiles(lq).Select(f => (Path.GetFileNameWithoutExtension(f), f)));
+            using var disk = new PairedImageDataset(TrainingTestData.Load(opt, $"datasets:train:dataroot_lq=['{lq}']").Train!);
+            using var lmdb = new PairedImageDataset(TrainingTestData.Load(opt, $"datasets:train:dataroot_gt=['{Path.Combine(dir, "hr.lmdb")}']",
+                $"datasets:train:dataroot_lq=['{Path.Combine(dir, "lq.lmdb")}']", "datasets:train:io_backend:type=lmdb").Train!);
+            Assert.Equal(disk.Count, lmdb.Count);
+            for (int i = 0; i < disk.Count; i++)
+            {
+                var a = disk.Load(i, new SampleRandom(10, 1, i));
+                var b = lmdb.Load(i, new SampleRandom(10, 1, i));
+                Assert.Equal(a.Gt, b.Gt);
+                Assert.Equal(a.Lq, b.Lq);
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}

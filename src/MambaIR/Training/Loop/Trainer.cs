@@ -311,7 +311,8 @@ public sealed class Trainer : IDisposable
             if (delivered > 1) _times.Add(phase); // the first iteration of a run (warm-up, caches) is left out
             double iterTime = iterClock.Elapsed.TotalSeconds;
             _losses.Add((iter, lossValue));
-            _csv!.AddIteration(iter, _epoch, lr, lossValue, iterTime, dataTime);
+            try { _csv!.AddIteration(iter, _epoch, lr, lossValue, iterTime, dataTime); }
+            catch (IOException e) { throw Stop($"iteration {iter}: cannot write the training log {_csv!.TrainPath}: {e.Message}", iter, e); }
             sinceIter += iterTime; sinceData += dataTime; sinceCount++;
             double avg = runStart.Elapsed.TotalSeconds / (iter - startIter);
             var eta = TimeSpan.FromSeconds(avg * Math.Max(0, _opt.TotalIter - iter));
@@ -321,8 +322,8 @@ public sealed class Trainer : IDisposable
             {
                 _log.Info(LogLineFormat.TrainLine(_opt.Name, _epoch, iter, [lr], TimeSpan.FromSeconds(avg * Math.Max(0, _opt.TotalIter - iter - 1)),
                     sinceIter / sinceCount, sinceData / sinceCount, [(_loss.LogName, lossValue)]));
-                _tb?.AddScalar($"losses/{_loss.LogName}", lossValue, iter);
-                _tb?.Flush();
+                try { _tb?.AddScalar($"losses/{_loss.LogName}", lossValue, iter); _tb?.Flush(); }
+                catch (IOException e) { throw Stop($"iteration {iter}: cannot write the TensorBoard events {_tb!.FilePath}: {e.Message}", iter, e); }
                 sinceIter = sinceData = 0; sinceCount = 0;
             }
             if (iter % _opt.Logger.SaveCheckpointFreq == 0)
