@@ -173,6 +173,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void TimeLimit_SavesAResumableStateAndStops()
+    {
+        string dir = TestPaths.NewTempDir();
+        try
+        {
+            string hr = TrainingTestData.MakeHrFolder(Path.Combine(dir, "hr"), count: 3);
+            string opt = TrainingTestData.WriteOptions(dir, hr, totalIter: 6, saveFreq: 100);
+            var full = Train(opt, Path.Combine(dir, "a"));
+            var o = TrainOptionsLoader.Load(opt);
+            var first = Trainer.Train(o, new TrainingRun { ExperimentsRoot = Path.Combine(dir, "b"), TimeLimit = TimeSpan.Zero });
+            Assert.False(first.Completed);
+            Assert.Equal(1, first.Iteration);   // the limit is checked after each iteration: save at 1, stop
+            Assert.True(File.Exists(Path.Combine(first.ExperimentFolder, "training_states", "1.state")));
+            var rest = Train(opt, Path.Combine(dir, "b"), autoResume: true);
+            Assert.Equal(full.Losses.Skip(1), rest.Losses);
+            AssertSameWeights(Path.Combine(full.ExperimentFolder, "models", "net_g_latest.pth"), Path.Combine(rest.ExperimentFolder, "models", "net_g_latest.pth"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void NonFiniteLoss_StopsNamingTheIteration_LastCheckpointIntact()
     {
         string dir = TestPaths.NewTempDir();
