@@ -218,7 +218,7 @@ public sealed class PairedImageDataset : ITrainingDataset
         var aug = PairedTransforms.DrawAugment(_o.UseHflip, _o.UseRot, random.Python);
         gt = PairedTransforms.Apply(gt, aug);
         lq = PairedTransforms.Apply(lq, aug);
-        if (_o.Task == DegradationTask.ColorDenoising) lq = AddNoise(gt, _o.Noise, random.Noise());
+        if (_o.Task == DegradationTask.ColorDenoising) lq = GaussianNoise.Apply(gt, _o.Noise, random.NoiseSeed());
         return new TrainingSample(lq.Pixels, gt.Pixels, Channels, lq.Height, lq.Width, gt.Height, gt.Width);
     }
 
@@ -228,18 +228,6 @@ public sealed class PairedImageDataset : ITrainingDataset
         var (gt, lq) = ReadPair(index, train: false);
         if (_o.Task == DegradationTask.ColorDenoising) lq = GaussianNoise.Apply(gt, _o.Noise);
         return new ValidationPair(_entries[index].Name, gt, lq);
-    }
-
-    /// <summary>GT + N(0, σ/255) drawn in H×W×C order (as numpy draws for a channel-last image), summed in double, stored as float32.</summary>
-    static RasterImage AddNoise(RasterImage clean, double sigma, NumpyRandom rng)
-    {
-        int plane = clean.PlaneSize, ch = clean.Channels;
-        var px = (float[])clean.Pixels.Clone();
-        double scale = sigma / 255.0;
-        for (int i = 0; i < plane; i++)
-            for (int c = 0; c < ch; c++)
-                px[c * plane + i] = (float)(clean.Pixels[c * plane + i] + rng.Normal(0.0, scale));
-        return new RasterImage(clean.Width, clean.Height, ch, px, null, clean.BitDepth);
     }
 
     /// <summary>Closes the LMDBs.</summary>

@@ -6,8 +6,8 @@ namespace MambaIR.Training.Data;
 /// <summary>
 /// The randomness of one training sample, a pure function of (seed, epoch, position in the epoch): crop and
 /// augmentation draws come from CPython's <c>random.Random(seed + epoch·2³² + position·2⁶⁴)</c>
-/// (<see cref="PythonRandom"/>), drawn in BasicSR's order; on-the-fly Gaussian noise comes from a numpy-style generator
-/// (<see cref="NumpyRandom"/>) seeded with the next 32 bits of that stream. Because nothing depends on which thread
+/// (<see cref="PythonRandom"/>), drawn in BasicSR's order; on-the-fly Gaussian noise comes from numpy's generator
+/// (<see cref="GaussianNoise"/>) seeded with the next 32 bits of that stream (<see cref="NoiseSeed"/>). Because nothing depends on which thread
 /// builds the sample or when, a run is the same for any number of loader threads and resumes exactly.
 /// </summary>
 public sealed class SampleRandom
@@ -27,6 +27,6 @@ public sealed class SampleRandom
         Python = new PythonRandom(new BigInteger(seed) + (new BigInteger(epoch) << 32) + (new BigInteger(position) << 64));
     }
 
-    /// <summary>A Gaussian generator for this sample (draws 32 bits from <see cref="Python"/> for its seed).</summary>
-    public NumpyRandom Noise() => new(Python.GetRandBits(32));
+    /// <summary>The seed of this sample's Gaussian noise (draws 32 bits from <see cref="Python"/>).</summary>
+    public uint NoiseSeed() => Python.GetRandBits(32);
 }

@@ -189,21 +189,14 @@ public static class TrainOptionsLoader
         if (!(dropPath >= 0 && dropPath < 1)) throw new OptionException(net.PathOf("drop_path_rate"), $"must be in [0, 1), got {dropPath}");
         if (net.GetDouble("drop_rate", 0) != 0) problems.Add($"{net.PathOf("drop_rate")}: dropout after the patch embedding is not supported (the official configs use 0)");
         if (net.GetBool("use_checkpoint", false)) problems.Add($"{net.PathOf("use_checkpoint")}: gradient checkpointing is not supported");
-        net.MarkRead("attn_drop_rate");
-        var kwargs = new List<KeyValuePair<string, object?>>();
-        foreach (var key in net.Keys)
-        {
-            if (key is "type" or "drop_path_rate" or "drop_rate" or "use_checkpoint" or "attn_drop_rate" or "window_size" or "num_heads" or "interval") continue;
-            if (!MambaIRConfig.IgnoredKeys.Contains(key) || key is "img_size" or "patch_size" or "norm_layer" or "qkv_bias" or "ape" or "compress_ratio" or "squeeze_factor")
-            {
-                kwargs.Add(new(key, ToPlain(net.Get(key))));
-            }
-        }
+        // Everything else goes to the constructor, which accepts its bookkeeping arguments (img_size, ...) and rejects
+        // unknown ones; window_size/num_heads/interval are left unread so that they are listed as not MambaIR v1 arguments.
+        string[] notArguments = ["type", "drop_path_rate", "drop_rate", "use_checkpoint", "window_size", "num_heads", "interval"];
+        var kwargs = net.Keys.Where(k => !notArguments.Contains(k)).Select(k => new KeyValuePair<string, object?>(k, ToPlain(net.Get(k)))).ToList();
         MambaIRConfig? config = null;
         try
         {
-            var known = kwargs.Where(kv => !MambaIRConfig.IgnoredKeys.Contains(kv.Key)).ToList();
-            config = MambaIRConfig.FromKwargs(known);
+            config = MambaIRConfig.FromKwargs(kwargs);
             if (config.Scale != scale && config.Upsampler != Upsampler.None)
                 problems.Add($"network_g:upscale: {config.Upscale} differs from the top-level scale {scale}");
         }
