@@ -264,9 +264,8 @@ public class TrainerTests
             Assert.Equal(rows.Select(x => (float)x.Value), events.Where(e => e.Tag == "metrics/ValSet/psnr").Select(e => e.Value));
             // The same PSNR as the evaluation code on these images: validate the final network directly.
             using var net = ModelLoader.Load(Path.Combine(r.ExperimentFolder, "models", "net_g_latest.pth"));
-            var runner = new MambaIR.Evaluation.EvaluationRunner(new MambaIR.Evaluation.NetworkRestorer(
-                MambaIR.Inference.MambaIRNetworks.From(net, CPU, ScalarType.Float32), new MambaIR.Evaluation.TestProcedure(MambaIR.Evaluation.TilingMode.Official, false), "net"),
-                new MambaIR.Evaluation.EvaluationOptions(MambaIR.Evaluation.RestorationTask.SuperResolution, 2, "net", new MambaIR.Evaluation.TestProcedure(MambaIR.Evaluation.TilingMode.Official, false), "cpu", []));
+            var runner = new MambaIR.Evaluation.EvaluationRunner(net,
+                new MambaIR.Evaluation.EvaluationOptions(MambaIR.Evaluation.RestorationTask.SuperResolution, 2, new MambaIR.Evaluation.TestProcedure(MambaIR.Evaluation.TilingMode.Official, false)));
             var eval = runner.Run([MambaIR.Evaluation.DatasetSpec.Parse(val + ":ValSet")]);
             Assert.Equal(eval.Datasets.Single().MeanPsnr, rows.Last().Value, 1e-9);
         }

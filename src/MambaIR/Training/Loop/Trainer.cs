@@ -407,10 +407,13 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The network validation runs: the EMA copy when there is one, else net_g. The one place that hands the
     /// trained network to validation.</summary>
-    ValidationNetwork ValidationNetwork()
+    ModelDescriptor ValidationNetwork()
     {
         var net = _emaNet ?? _net;
-        return new ValidationNetwork(net.forward, net.Config.Scale, net.Config.InChans, _device, _emaNet != null ? "net_g_ema" : "net_g");
+        long parameters = net.parameters().Sum(p => p.numel());
+        // Not owned: the trainer keeps the network; validation runs it as any other model.
+        return ModelDescriptor.ForNetwork(_emaNet != null ? "net_g_ema" : "net_g", net, net.Config, ModelDescription.For(net.Config, parameters),
+            ModelPurposes.Infer(net.Config, _opt.Name), _device, ScalarType.Float32);
     }
 
     void Validate(long iter)
@@ -420,7 +423,8 @@ public sealed class Trainer : IDisposable
         IReadOnlyList<ValidationSetResult> results;
         try
         {
-            results = _validator!.Run(ValidationNetwork(), iter, _opt.Val!.SaveImages ? _paths.Visualization : null);
+            using var model = ValidationNetwork();
+            results = _validator!.Run(model, iter, _opt.Val!.SaveImages ? _paths.Visualization : null);
         }
         finally { if (wasTraining) _net.train(); }
         foreach (var r in results)

@@ -1,3 +1,4 @@
+using MambaIR.Models;
 using MambaIR.Imaging;
 using MambaIR.Inference;
 using MambaIR.Metrics;
@@ -10,14 +11,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MambaIR.Training.Loop;
-
-/// <summary>The network validation runs: a forward function on (N, C, h, w) images in [0, 1], its scale, channels and device.</summary>
-/// <param name="Forward">The network's forward (called under <c>no_grad</c>, the module already in eval mode).</param>
-/// <param name="Scale">Output size ÷ input size.</param>
-/// <param name="Channels">Image channels (1 or 3).</param>
-/// <param name="Device">Where inputs go.</param>
-/// <param name="Name">For messages.</param>
-public sealed record ValidationNetwork(Func<Tensor, Tensor> Forward, int Scale, int Channels, Device Device, string Name = "net_g");
 
 /// <summary>One validation set's metric values (mean over its images).</summary>
 public sealed record ValidationSetResult(string Dataset, IReadOnlyList<(string Metric, double Value, bool HigherIsBetter)> Metrics, int Images);
@@ -72,9 +65,9 @@ public sealed class Validator : IDisposable
         Notes = notes;
     }
 
-    /// <summary>Validates <paramref name="network"/> on every set; saves the outputs as PNG under
+    /// <summary>Validates <paramref name="network"/> (the network being trained, as a <see cref="ModelDescriptor"/>: restore and evaluation run models the same way) on every set; saves the outputs as PNG under
     /// <paramref name="imageFolder"/>/{set}/{name}_{iter}.png when given.</summary>
-    public IReadOnlyList<ValidationSetResult> Run(ValidationNetwork network, long iteration, string? imageFolder)
+    public IReadOnlyList<ValidationSetResult> Run(ModelDescriptor network, long iteration, string? imageFolder)
     {
         var results = new List<ValidationSetResult>();
         foreach (var (o, paired, text) in _sets)
@@ -82,11 +75,11 @@ public sealed class Validator : IDisposable
         return results;
     }
 
-    ValidationSetResult RunPaired(DatasetOptions o, PairedImageDataset data, ValidationNetwork network, long iteration, string? imageFolder)
+    ValidationSetResult RunPaired(DatasetOptions o, PairedImageDataset data, ModelDescriptor network, long iteration, string? imageFolder)
     {
-        if (data.Channels != network.Channels)
-            throw new InvalidOperationException($"datasets:{o.Key}: {data.Channels}-channel images for a {network.Channels}-channel network");
-        var restorer = new ImageRestorer(new RestorationNetwork(network.Forward, network.Scale, network.Channels, network.Name, network.Device), TilingPolicy.Official);
+        if (data.Channels != network.InputChannels)
+            throw new InvalidOperationException($"datasets:{o.Key}: {data.Channels}-channel images for a {network.InputChannels}-channel network");
+        var restorer = new ImageRestorer(network, TilingPolicy.Official);
         var sums = new double[_opt.Metrics.Count];
         for (int i = 0; i < data.Count; i++)
         {
@@ -107,10 +100,9 @@ public sealed class Validator : IDisposable
         return new ValidationSetResult(o.Name, _opt.Metrics.Select((m, k) => (m.Name, sums[k] / data.Count, m.HigherIsBetter)).ToArray(), data.Count);
     }
 
-    ValidationSetResult RunText(DatasetOptions o, TextZoomDataset data, ValidationNetwork network)
+    ValidationSetResult RunText(DatasetOptions o, TextZoomDataset data, ModelDescriptor network)
     {
-        using var model = new FuncTextSrModel(network);
-        var report = TextZoomEvaluator.Run([data], [model], _recognizers, new TextZoomEvalOptions { IncludeHighRes = false });
+        var report = TextZoomEvaluator.Run([data], [network], _recognizers, new TextZoomEvalOptions { IncludeHighRes = false });
         var score = report.Rows[0].Subsets[0];
         var metrics = new List<(string, double, bool)>();
         foreach (var m in _opt.Metrics)
@@ -127,21 +119,5 @@ public sealed class Validator : IDisposable
         foreach (var r in _recognizers) (r as IDisposable)?.Dispose();
         _sets.Clear();
         _recognizers.Clear();
-    }
-
-    /// <summary>The network being trained as a TextZoom super-resolver.</summary>
-    sealed class FuncTextSrModel(ValidationNetwork network) : ITextSrModel
-    {
-        public string Name => network.Name;
-
-        public Tensor Upscale(Tensor lq)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var sr = network.Forward(lq.to(ScalarType.Float32).to(network.Device)).to(ScalarType.Float32).cpu();
-            return sr.MoveToOuterDisposeScope();
-        }
-
-        public void Dispose() { }
     }
 }
