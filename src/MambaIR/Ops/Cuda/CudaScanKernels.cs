@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MambaIR.Native.Cuda;
+using static TorchSharp.torch;
+
+namespace MambaIR.Ops.Cuda;
+
+/// <summary>Parameter block of <c>mambair_scan_fwd</c> (same field order and layout as <c>FwdParams</c> in the source).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScanForwardParams
+{
+    public ulong U, Delta, A, B, C, D, Z, Bias, Out, Last, Checkpoints;
+    public int Batch, Channels, Length, Groups, Softplus, Rows;
+}
+
+/// <summary>Parameter block of <c>mambair_scan_bwd</c> (same layout as <c>BwdParams</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScanBackwardParams
+{
+    public ulong U, Delta, A, B, C, D, Z, Bias, Checkpoints, GradOut, GradLast;
+    public ulong GradU, GradDelta, GradZ, GradA, GradB, GradC, GradD, GradBias;
+    public int Batch, Channels, Length, Groups, Softplus, Rows;
+}
+
+/// <summary>
+/// The compiled scan kernels for one (device, dtype, N): compiled by NVRTC on first use (or read from the disk cache),
+/// loaded into the device's primary context, and launched on the default stream.
+/// </summary>
+internal sealed class CudaScanKernels
+{
+    /// <summary>Warps (channels) per block; the block shares its group's B and C.</summary>
+    public const int RowsMax = 4;
+    /// <summary>Largest state size compiled (shared memory holds a window of B and C for every state).</summary>
+    public const int MaxStateSize = 64;
+    const int SharedBudget = 46 * 1024;
+
+    static readonly object Gate = new();
+    static readonly Dictionary<(int Device, ScalarType Dtype, int N), CudaScanKernels> Loaded = new();
+    static readonly Dictionary<int, IntPtr> Contexts = new();
+    static readonly List<string> _log = new();
+
+    /// <summary>What was compiled or read from the cache, and how long it took (for <c>runtime</c> reports).</summary>
+    public static IReadOnlyList<string> Log { get { lock (Gate) return _log.ToArray(); } }
+
+    readonly CudaDriver _driver;
+    readonly IntPtr _context, _forward, _backward;
+    public int Device { get; }
+    public int StateSize { get; }
+    public int Items { get; }
+    /// <summary>Steps per window: 32 lanes × <see cref="Items"/>.</summary>
+    public int Window => 32 * Items;
+
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, int device, int n, int items)
+    {
+        _driver = driver; _context = context; _forward = forward; _backward = backward;
+        Device = device; StateSize = n; Items = items;
+    }
+
+    /// <summary>Steps per lane for state size <paramref name="n"/>: the most (8, 4, 2 or 1) whose backward shared memory fits.</summary>
+    public static int ItemsFor(int n, int elementBytes)
+    {
+        foreach (int items in new[] { 8, 4, 2, 1 })
+        {
+            long pw = 33L * items;
+            long bytes = (2L * n * pw + 2L * RowsMax * pw + 2L * RowsMax * n) * elementBytes;
+            if (bytes <= SharedBudget) return items;
+        }
+        throw new ArgumentOutOfRangeException(nameof(n), n, "state size too large for the CUDA scan kernel");
+    }
+
+    /// <summary>NVRTC options of one configuration (macros of <see cref="ScanKernelSource"/>).</summary>
+    public static IReadOnlyList<string> Options(ScalarType dtype, int n, int items) => new[]
+    {
+        $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={RowsMax}",
+    };
+
+    /// <summary>Cache label of one configuration, e.g. <c>scan-f32-n16-i8</c>.</summary>
+    public static string Label(ScalarType dtype, int n, int items) => $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}";
+
+    /// <summary>The kernels for tensors of <paramref name="dtype"/> on CUDA device <paramref name="device"/> and state size <paramref name="n"/>.</summary>
+    public static CudaScanKernels For(int device, ScalarType dtype, int n)
+    {
+        lock (Gate)
+        {
+            if (Loaded.TryGetValue((device, dtype, n), out var k)) return k;
+            var tc = CudaToolchain.TryGet(out var why) ?? throw new CudaException($"CUDA scan kernel unavailable: {why}");
+            var driver = tc.Driver;
+            if (!Contexts.TryGetValue(device, out var ctx)) Contexts[device] = ctx = driver.PrimaryContext(device);
+            int arch = driver.ComputeCapability(device);
+            int items = ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
+            var options = Options(dtype, n, items);
+            string label = Label(dtype, n, items);
+            string key = CudaKernelCache.Key(ScanKernelSource.Text, options, $"nvrtc {tc.Compiler.Version}");
+            string path = tc.Cache.PathFor(label, arch, key);
+            var sw = Stopwatch.StartNew();
+            var image = tc.Cache.GetOrCompile(path, () => tc.Compiler.Compile(ScanKernelSource.Text, label + ".cu", arch, options).Image, out bool cached);
+            long compileMs = sw.ElapsedMilliseconds;
+            IntPtr module, fwd, bwd;
+            using (new ContextScope(driver, ctx))
+            {
+                module = driver.LoadModule(image);
+                fwd = driver.Function(module, "mambair_scan_fwd");
+                bwd = driver.Function(module, "mambair_scan_bwd");
+            }
+            int regsF = driver.FunctionAttribute(fwd, 4), regsB = driver.FunctionAttribute(bwd, 4);
+            int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
+            _log.Add($"{label} for sm_{arch}: {(cached ? "read from " : "compiled in " + compileMs + " ms, saved to ")}{path}; " +
+                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes");
+            k = new CudaScanKernels(driver, ctx, fwd, bwd, device, n, items);
+            Loaded[(device, dtype, n)] = k;
+            return k;
+        }
+    }
+
+    /// <summary>Grid and block of one call: blocks of up to <see cref="RowsMax"/> channels of one (batch, group).</summary>
+    public static ((uint X, uint Y, uint Z) Grid, uint Block, int Rows) Shape(long batch, long channels, long groups)
+    {
+        long cpg = channels / groups;
+        int rows = (int)Math.Min(RowsMax, cpg);
+        return (((uint)((cpg + rows - 1) / rows), (uint)groups, (uint)batch), (uint)(32 * rows), rows);
+    }
+
+    public void Forward(ref ScanForwardParams p, long batch, long channels, long groups)
+    {
+        var (grid, block, rows) = Shape(batch, channels, groups);
+        p.Rows = rows;
+        using var _ = new ContextScope(_driver, _context);
+        _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd");
+    }
+
+    public void Backward(ref ScanBackwardParams p, long batch, long channels, long groups)
+    {
+        var (grid, block, rows) = Shape(batch, channels, groups);
+        p.Rows = rows;
+        using var _ = new ContextScope(_driver, _context);
+        _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd");
+    }
+
+    /// <summary>Makes the device's primary context current for a scope when it is not already (libtorch's threads have it).</summary>
+    readonly struct ContextScope : IDisposable
+    {
+        readonly CudaDriver _driver;
+        readonly bool _pushed;
+        public ContextScope(CudaDriver driver, IntPtr ctx)
+        {
+            _driver = driver;
+            _pushed = driver.CurrentContext != ctx;
+            if (_pushed) driver.PushContext(ctx);
+        }
+        public void Dispose() { if (_pushed) _driver.PopContext(); }
+    }
+}

@@ -1,0 +1,375 @@
+namespace MambaIR.Ops.Cuda;
+
+/// <summary>
+/// CUDA C source of the fused selective-scan kernels, compiled at run time by NVRTC (see <see cref="CudaScanKernels"/>).
+/// Macros set per compilation: <c>SCALAR_DOUBLE</c> (0: float, 1: double), <c>NSTATE</c> (N), <c>ITEMS</c> (steps per
+/// lane, a divisor of 32) and <c>ROWS_MAX</c> (warps, i.e. channels, per block).
+/// <para>
+/// Layout of the work: a block holds up to ROWS_MAX channels of one (batch, group), one warp per channel, so the block's
+/// warps share the group's B and C, which are staged in shared memory one window of 32·ITEMS steps at a time. Inside a
+/// window, lane i owns the ITEMS consecutive steps [i·ITEMS, (i+1)·ITEMS): for each state n it composes its steps'
+/// affine maps h ↦ a·h + b sequentially in registers, the warp combines the 32 lanes' maps with a shuffle scan (the
+/// chunks combined in parallel), and each lane replays its steps from its start state. Windows follow each other,
+/// the state carried between them per (channel, n). The forward can save the state entering every window (the
+/// checkpoints); the backward walks the windows last to first, recomputes each window's states from its checkpoint,
+/// runs the adjoint recurrence backwards with the same scan (suffix direction), and adds the block's dB/dC
+/// contributions (summed over its channels in shared memory) to global memory with atomics. Nothing of size
+/// (batch, channels, L, N) is ever stored.
+/// </para>
+/// </summary>
+internal static class ScanKernelSource
+{
+    public const string Text = """
+        // MambaIR.NET fused selective scan (forward and backward). Semantics of mamba_ssm's selective_scan_fn:
+        //   dt = delta + bias; dt = softplus(dt) (threshold 20) if asked; h = exp(dt*A)*h + dt*B*u; y = sum_n h*C;
+        //   out = (y + D*u) * silu(z).
+        #ifndef NSTATE
+        #error NSTATE must be defined
+        #endif
+        #ifndef ITEMS
+        #define ITEMS 8
+        #endif
+        #ifndef ROWS_MAX
+        #define ROWS_MAX 4
+        #endif
+
+        #if SCALAR_DOUBLE
+        typedef double scalar;
+        #define DECAY_SCALE 1.0
+        __device__ __forceinline__ double decay_exp(double x) { return exp(x); }
+        __device__ __forceinline__ double softplus_(double x) { return x <= 20.0 ? log1p(exp(x)) : x; }
+        __device__ __forceinline__ double sigmoid_(double x) { return 1.0 / (1.0 + exp(-x)); }
+        #else
+        typedef float scalar;
+        // exp(x) = 2^(x*log2(e)), as mamba_ssm's kernel computes it.
+        #define DECAY_SCALE 1.4426950408889634f
+        __device__ __forceinline__ float decay_exp(float x) { return exp2f(x); }
+        __device__ __forceinline__ float softplus_(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
+        __device__ __forceinline__ float sigmoid_(float x) { return 1.f / (1.f + expf(-x)); }
+        #endif
+
+        #define WINDOW (32 * ITEMS)
+        // One padding slot after every 32 values: lane i reading element i*ITEMS+k hits 32 different banks.
+        #define PAD(i) ((i) + ((i) >> 5))
+        #define PW (WINDOW + WINDOW / 32)
+        #define FULL 0xffffffffu
+
+        struct FwdParams
+        {
+            const scalar* u; const scalar* delta; const scalar* A; const scalar* B; const scalar* C;
+            const scalar* D; const scalar* z; const scalar* bias;
+            scalar* out; scalar* last; scalar* ckpt;
+            int batch, channels, length, groups, softplus, rows;
+        };
+
+        struct BwdParams
+        {
+            const scalar* u; const scalar* delta; const scalar* A; const scalar* B; const scalar* C;
+            const scalar* D; const scalar* z; const scalar* bias; const scalar* ckpt; const scalar* gout; const scalar* glast;
+            scalar* gu; scalar* gdelta; scalar* gz; scalar* gA; scalar* gB; scalar* gC; scalar* gD; scalar* gbias;
+            int batch, channels, length, groups, softplus, rows;
+        };
+
+        // Inclusive scan over lanes of affine maps (a, b), earlier lanes applied first: lane i ends with lanes 0..i composed.
+        __device__ __forceinline__ void scan_forward(scalar& pa, scalar& pb, int lane)
+        {
+        #pragma unroll
+            for (int off = 1; off < 32; off <<= 1)
+            {
+                scalar qa = __shfl_up_sync(FULL, pa, off), qb = __shfl_up_sync(FULL, pb, off);
+                if (lane >= off) { pb = pa * qb + pb; pa = pa * qa; }
+            }
+        }
+
+        // Inclusive scan over lanes of maps composed right to left: lane i ends with lanes i..31 (later lanes applied first).
+        __device__ __forceinline__ void scan_backward(scalar& qa, scalar& qb, int lane)
+        {
+        #pragma unroll
+            for (int off = 1; off < 32; off <<= 1)
+            {
+                scalar ra = __shfl_down_sync(FULL, qa, off), rb = __shfl_down_sync(FULL, qb, off);
+                if (lane + off < 32) { qb = qa * rb + qb; qa = qa * ra; }
+            }
+        }
+
+        __device__ __forceinline__ scalar warp_sum(scalar v)
+        {
+        #pragma unroll
+            for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(FULL, v, off);
+            return v;
+        }
+
+        // B and C of steps [l0, l0 + WINDOW) of one (batch, group), all states, into shared memory (0 past the end).
+        __device__ __forceinline__ void stage_bc(const scalar* Bg, const scalar* Cg, int length, int l0, scalar* sB, scalar* sC)
+        {
+            for (int i = threadIdx.x; i < NSTATE * WINDOW; i += blockDim.x)
+            {
+                const int n = i / WINDOW, e = i - n * WINDOW, l = l0 + e;
+                scalar bv = 0, cv = 0;
+                if (l < length) { bv = Bg[(long long)n * length + l]; cv = Cg[(long long)n * length + l]; }
+                sB[n * PW + PAD(e)] = bv;
+                sC[n * PW + PAD(e)] = cv;
+            }
+        }
+
+        extern "C" __global__ void __launch_bounds__(ROWS_MAX * 32) mambair_scan_fwd(FwdParams p)
+        {
+            __shared__ scalar sB[NSTATE * PW];
+            __shared__ scalar sC[NSTATE * PW];
+            __shared__ scalar sCarry[ROWS_MAX * NSTATE];
+            const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+            const int b = blockIdx.z, g = blockIdx.y;
+            const int cpg = p.channels / p.groups;
+            const int cig = blockIdx.x * p.rows + warp;
+            const bool active = cig < cpg; // warps past the group's end only help stage B and C
+            const int d = g * cpg + (active ? cig : cpg - 1);
+            const long long row = (long long)b * p.channels + d;
+            const long long rowoff = row * p.length;
+            const long long bcoff = ((long long)b * p.groups + g) * NSTATE * (long long)p.length;
+            const scalar* Bg = p.B + bcoff;
+            const scalar* Cg = p.C + bcoff;
+            const int windows = (p.length + WINDOW - 1) / WINDOW;
+            for (int n = lane; n < NSTATE; n += 32) sCarry[warp * NSTATE + n] = 0;
+            const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
+
+            for (int w = 0; w < windows; ++w)
+            {
+                const int l0 = w * WINDOW;
+                __syncthreads();
+                stage_bc(Bg, Cg, p.length, l0, sB, sC);
+                __syncthreads();
+
+                scalar dt[ITEMS], uu[ITEMS], y[ITEMS];
+        #pragma unroll
+                for (int k = 0; k < ITEMS; ++k)
+                {
+                    const int l = l0 + lane * ITEMS + k;
+                    if (l < p.length)
+                    {
+                        const scalar x = p.delta[rowoff + l] + bd;
+                        dt[k] = p.softplus ? softplus_(x) : x;
+                        uu[k] = p.u[rowoff + l];
+                    }
+                    else { dt[k] = 0; uu[k] = 0; } // identity steps: exp(0) = 1, no input
+                    y[k] = 0;
+                }
+
+                for (int n = 0; n < NSTATE; ++n)
+                {
+                    const scalar an = p.A[d * NSTATE + n] * DECAY_SCALE;
+                    const scalar* bn = sB + n * PW;
+                    const scalar* cn = sC + n * PW;
+                    scalar a[ITEMS], bx[ITEMS];
+                    scalar pa = 1, pb = 0;
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k)
+                    {
+                        a[k] = decay_exp(dt[k] * an);
+                        bx[k] = dt[k] * uu[k] * bn[PAD(lane * ITEMS + k)];
+                        pb = a[k] * pb + bx[k];
+                        pa = pa * a[k];
+                    }
+                    scan_forward(pa, pb, lane);
+                    scalar ea = __shfl_up_sync(FULL, pa, 1), eb = __shfl_up_sync(FULL, pb, 1);
+                    if (lane == 0) { ea = 1; eb = 0; }
+                    const scalar carry = sCarry[warp * NSTATE + n];
+                    if (p.ckpt && active && lane == 0) p.ckpt[(row * windows + w) * NSTATE + n] = carry;
+                    scalar h = ea * carry + eb;
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k)
+                    {
+                        h = a[k] * h + bx[k];
+                        y[k] += h * cn[PAD(lane * ITEMS + k)];
+                    }
+                    const scalar ta = __shfl_sync(FULL, pa, 31), tb = __shfl_sync(FULL, pb, 31);
+                    if (lane == 0) sCarry[warp * NSTATE + n] = ta * carry + tb;
+                }
+
+                if (active)
+                {
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k)
+                    {
+                        const int l = l0 + lane * ITEMS + k;
+                        if (l < p.length)
+                        {
+                            scalar o = y[k] + Dd * uu[k];
+                            if (p.z) { const scalar zz = p.z[rowoff + l]; o *= zz * sigmoid_(zz); }
+                            p.out[rowoff + l] = o;
+                        }
+                    }
+                }
+            }
+            __syncwarp();
+            if (p.last && active)
+                for (int n = lane; n < NSTATE; n += 32) p.last[row * NSTATE + n] = sCarry[warp * NSTATE + n];
+        }
+
+        extern "C" __global__ void __launch_bounds__(ROWS_MAX * 32) mambair_scan_bwd(BwdParams p)
+        {
+            __shared__ scalar sB[NSTATE * PW];
+            __shared__ scalar sC[NSTATE * PW];
+            __shared__ scalar sRB[ROWS_MAX * PW];
+            __shared__ scalar sRC[ROWS_MAX * PW];
+            __shared__ scalar sCarry[ROWS_MAX * NSTATE];
+            __shared__ scalar sGA[ROWS_MAX * NSTATE];
+            const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+            const int b = blockIdx.z, g = blockIdx.y;
+            const int cpg = p.channels / p.groups;
+            const int cig = blockIdx.x * p.rows + warp;
+            const bool active = cig < cpg;
+            const int d = g * cpg + (active ? cig : cpg - 1);
+            const long long row = (long long)b * p.channels + d;
+            const long long rowoff = row * p.length;
+            const long long bcoff = ((long long)b * p.groups + g) * NSTATE * (long long)p.length;
+            const scalar* Bg = p.B + bcoff;
+            const scalar* Cg = p.C + bcoff;
+            const int windows = (p.length + WINDOW - 1) / WINDOW;
+            for (int n = lane; n < NSTATE; n += 32)
+            {
+                // The adjoint entering the last step from the right: the gradient of the last state.
+                sCarry[warp * NSTATE + n] = p.glast ? p.glast[row * NSTATE + n] : (scalar)0;
+                sGA[warp * NSTATE + n] = 0;
+            }
+            const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
+            scalar dDacc = 0, dbacc = 0;
+
+            for (int w = windows - 1; w >= 0; --w)
+            {
+                const int l0 = w * WINDOW;
+                __syncthreads();
+                stage_bc(Bg, Cg, p.length, l0, sB, sC);
+                __syncthreads();
+
+                scalar dt[ITEMS], uu[ITEMS], gy[ITEMS], dsp[ITEMS], sumB[ITEMS], sumA[ITEMS], y[ITEMS];
+        #pragma unroll
+                for (int k = 0; k < ITEMS; ++k)
+                {
+                    const int l = l0 + lane * ITEMS + k;
+                    if (l < p.length)
+                    {
+                        const scalar x = p.delta[rowoff + l] + bd;
+                        if (p.softplus) { dt[k] = softplus_(x); dsp[k] = x <= (scalar)20 ? sigmoid_(x) : (scalar)1; }
+                        else { dt[k] = x; dsp[k] = 1; }
+                        uu[k] = p.u[rowoff + l];
+                        const scalar go = p.gout[rowoff + l];
+                        if (p.z) { const scalar zz = p.z[rowoff + l]; gy[k] = go * zz * sigmoid_(zz); }
+                        else gy[k] = go;
+                    }
+                    else { dt[k] = 0; uu[k] = 0; gy[k] = 0; dsp[k] = 0; }
+                    sumB[k] = 0; sumA[k] = 0; y[k] = 0;
+                }
+
+                for (int n = 0; n < NSTATE; ++n)
+                {
+                    const scalar An = p.A[d * NSTATE + n], an = An * DECAY_SCALE;
+                    const scalar* bn = sB + n * PW;
+                    const scalar* cn = sC + n * PW;
+                    scalar a[ITEMS], bx[ITEMS], h[ITEMS];
+                    // States of this window from its checkpoint.
+                    scalar pa = 1, pb = 0;
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k)
+                    {
+                        a[k] = decay_exp(dt[k] * an);
+                        bx[k] = dt[k] * uu[k] * bn[PAD(lane * ITEMS + k)];
+                        pb = a[k] * pb + bx[k];
+                        pa = pa * a[k];
+                    }
+                    scan_forward(pa, pb, lane);
+                    scalar ea = __shfl_up_sync(FULL, pa, 1), eb = __shfl_up_sync(FULL, pb, 1);
+                    if (lane == 0) { ea = 1; eb = 0; }
+                    const scalar hs = ea * p.ckpt[(row * windows + w) * NSTATE + n] + eb; // state before the lane's first step
+                    {
+                        scalar hp = hs;
+        #pragma unroll
+                        for (int k = 0; k < ITEMS; ++k)
+                        {
+                            hp = a[k] * hp + bx[k];
+                            h[k] = hp;
+                            y[k] += hp * cn[PAD(lane * ITEMS + k)];
+                        }
+                    }
+                    // Adjoint: G_l = gy_l*C_l + E_{l+1}, E_l = a_l*G_l; each lane's steps map E entering from the right
+                    // to E leaving at its first step: E_first = qa*E_in + qb.
+                    scalar qa = 1, qb = 0;
+        #pragma unroll
+                    for (int k = ITEMS - 1; k >= 0; --k)
+                    {
+                        qb = a[k] * (gy[k] * cn[PAD(lane * ITEMS + k)] + qb);
+                        qa = a[k] * qa;
+                    }
+                    scan_backward(qa, qb, lane);
+                    scalar xa = __shfl_down_sync(FULL, qa, 1), xb = __shfl_down_sync(FULL, qb, 1);
+                    if (lane == 31) { xa = 1; xb = 0; }
+                    const scalar ec = sCarry[warp * NSTATE + n];
+                    const scalar fa = __shfl_sync(FULL, qa, 0), fb = __shfl_sync(FULL, qb, 0);
+                    scalar E = xa * ec + xb;
+                    scalar dAn = 0;
+        #pragma unroll
+                    for (int k = ITEMS - 1; k >= 0; --k)
+                    {
+                        const int e = lane * ITEMS + k;
+                        const scalar ck = cn[PAD(e)], bk = bn[PAD(e)];
+                        const scalar G = gy[k] * ck + E;
+                        const scalar hp = k > 0 ? h[k - 1] : hs;
+                        sRC[warp * PW + PAD(e)] = active ? gy[k] * h[k] : (scalar)0;
+                        sRB[warp * PW + PAD(e)] = active ? G * dt[k] * uu[k] : (scalar)0;
+                        sumB[k] += G * bk;
+                        const scalar t = G * hp * a[k];
+                        sumA[k] += t * An;
+                        dAn += t * dt[k];
+                        E = a[k] * G;
+                    }
+                    dAn = warp_sum(dAn);
+                    if (lane == 0) { sCarry[warp * NSTATE + n] = fa * ec + fb; sGA[warp * NSTATE + n] += dAn; }
+                    __syncthreads();
+                    // dB, dC of this window and state: the block's channels summed here, then one atomic per element.
+                    const long long gbase = bcoff + (long long)n * p.length + l0;
+                    for (int e = threadIdx.x; e < WINDOW; e += blockDim.x)
+                    {
+                        if (l0 + e < p.length)
+                        {
+                            scalar sb = 0, sc = 0;
+                            for (int r = 0; r < p.rows; ++r) { sb += sRB[r * PW + PAD(e)]; sc += sRC[r * PW + PAD(e)]; }
+                            atomicAdd(p.gB + gbase + e, sb);
+                            atomicAdd(p.gC + gbase + e, sc);
+                        }
+                    }
+                    __syncthreads();
+                }
+
+                if (active)
+                {
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k)
+                    {
+                        const int l = l0 + lane * ITEMS + k;
+                        if (l < p.length)
+                        {
+                            const scalar ddelta = (uu[k] * sumB[k] + sumA[k]) * dsp[k];
+                            p.gdelta[rowoff + l] = ddelta;
+                            dbacc += ddelta;
+                            p.gu[rowoff + l] = dt[k] * sumB[k] + Dd * gy[k];
+                            dDacc += gy[k] * uu[k];
+                            if (p.z)
+                            {
+                                const scalar zz = p.z[rowoff + l], s = sigmoid_(zz);
+                                p.gz[rowoff + l] = p.gout[rowoff + l] * (y[k] + Dd * uu[k]) * s * ((scalar)1 + zz * ((scalar)1 - s));
+                            }
+                        }
+                    }
+                }
+            }
+            dDacc = warp_sum(dDacc);
+            dbacc = warp_sum(dbacc);
+            __syncwarp();
+            if (active)
+            {
+                if (lane == 0 && p.gD) p.gD[row] = dDacc;
+                if (lane == 0 && p.gbias) p.gbias[row] = dbacc;
+                for (int n = lane; n < NSTATE; n += 32) p.gA[row * NSTATE + n] = sGA[warp * NSTATE + n];
+            }
+        }
+        """;
+}
