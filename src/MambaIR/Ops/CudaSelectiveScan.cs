@@ -28,6 +28,9 @@ public sealed class CudaSelectiveScan : ISelectiveScan
 
     public string Name => "cuda";
 
+    /// <summary>What was compiled or read from the kernel cache in this process, with each kernel's registers and local memory.</summary>
+    public static IReadOnlyList<string> KernelLog => CudaScanKernels.Log;
+
     /// <summary>The toolchain, or null with the reason; the first failure is reported once through <see cref="Notice"/>.</summary>
     public static CudaToolchain? Toolchain(out string? failure)
     {
