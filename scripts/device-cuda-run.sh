@@ -42,6 +42,16 @@ case " $what " in *" all "*|*" bench "*)
   bench scan-classic-b4 60 bench scan --device cuda --shape classic-b4 --no-reference --json --repeat 20 --warmup 3
   bench scan-classic-b1 40 bench scan --device cuda --shape classic --no-reference --json --repeat 20 --warmup 3
   bench scan-light-b1 40 bench scan --device cuda --shape light --no-reference --json --repeat 20 --warmup 3
+  # Segments per row for the scan at one image (few rows, long sequences): automatic vs forced counts.
+  for seg in auto 1 4 11 32; do
+    [ $seg = auto ] && unset MAMBAIR_CUDA_SCAN_SEGMENTS || export MAMBAIR_CUDA_SCAN_SEGMENTS=$seg
+    bench "scan-light-256-seg$seg" 40 bench scan --device cuda --shape light --size 256x256 --no-reference --json --repeat 10 --warmup 2
+  done
+  for seg in auto 1 2 6; do
+    [ $seg = auto ] && unset MAMBAIR_CUDA_SCAN_SEGMENTS || export MAMBAIR_CUDA_SCAN_SEGMENTS=$seg
+    bench "scan-classic-256-seg$seg" 40 bench scan --device cuda --shape classic --size 256x256 --no-reference --json --repeat 10 --warmup 2
+  done
+  unset MAMBAIR_CUDA_SCAN_SEGMENTS
   for p in light-x2 classic-x2; do for s in 64 128 256 512; do
     bench "model-$p-$s" 90 bench model --device cuda --preset $p --size ${s}x$s --json --repeat 5 --warmup 2
   done; done

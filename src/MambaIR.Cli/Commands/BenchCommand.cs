@@ -42,11 +42,13 @@ public sealed class BenchCommand : ICliCommand
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
         var backends = new Option<string?>("--scan") { Description = "CUDA: comma-separated scan backends to time (default cuda; e.g. cuda,chunked)." };
+        var size = new Option<string?>("--size") { Description = "Image size HxW of the scanned sequence (L = H·W) instead of the shape's 64x64." };
+        var batch = new Option<int?>("--batch") { Description = "Batch size instead of the shape's." };
         var noReference = new Option<bool>("--no-reference") { Description = "Skip the (slow) reference implementation and the speed-up." };
         var noBackward = new Option<bool>("--no-backward") { Description = "Time the forward only." };
         var referenceBackward = new Option<bool>("--reference-backward") { Description = "Also time the reference's forward+backward (very slow: minutes and several GB at the classic shape)." };
         var cmd = new Command("scan", "Time the selective scan (forward, forward+backward): on the CPU the kernel at 1, 2, 4 … threads, on CUDA the GPU backends; the reference once for the speed-up.")
-            { threads, repeat, warmup, json, shape, noReference, noBackward, referenceBackward, device, libtorch, backends };
+            { threads, repeat, warmup, json, shape, noReference, noBackward, referenceBackward, device, libtorch, backends, size, batch };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
@@ -54,6 +56,16 @@ public sealed class BenchCommand : ICliCommand
             var dev = ComputeDevice.Resolve(pr.GetValue(device));
             string s = pr.GetValue(shape)!;
             var shapes = s.Equals("all", StringComparison.OrdinalIgnoreCase) ? ScanBenchmarkShape.All : new[] { ScanBenchmarkShape.ByName(s) };
+            if (pr.GetValue(size) is { } sz)
+            {
+                var (h, w) = ParseSize(sz);
+                shapes = shapes.Select(x => x with { Name = $"{x.Name}-{h}x{w}", Height = h, Width = w }).ToArray();
+            }
+            if (pr.GetValue(batch) is { } bt)
+            {
+                if (bt < 1) throw new ArgumentException($"--batch must be positive, got {bt}");
+                shapes = shapes.Select(x => x with { Name = $"{x.Name}-b{bt}", Batch = bt }).ToArray();
+            }
             var options = new ScanBenchmark.Options(Warmup: pr.GetValue(warmup), Repeat: pr.GetValue(repeat), Backward: !pr.GetValue(noBackward), Reference: !pr.GetValue(noReference),
                 ReferenceBackward: pr.GetValue(referenceBackward), Device: dev.type == DeviceType.CUDA ? dev : null,
                 Backends: pr.GetValue(backends)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -58,7 +58,8 @@ public static class ModelBenchmark
             {
                 // Whole forwards without the scan timer's synchronisation, then separate runs for the scan's share.
                 SelectiveScan.Forced = backend;
-                timing = BenchmarkTimer.Measure(Forward, Math.Max(1, options.Warmup), options.Repeat);
+                WarmUp(Forward, options.Warmup);
+                timing = BenchmarkTimer.Measure(Forward, 0, options.Repeat);
                 SelectiveScan.Forced = scan;
                 BenchmarkTimer.Measure(Forward, 0, options.Repeat);
             }
@@ -112,12 +113,23 @@ public static class ModelBenchmark
             }
             // The first step creates Adam's state: run it in this method's scope, not in a timed run's (which disposes its tensors).
             Step();
-            var timing = BenchmarkTimer.Measure(Step, Math.Max(0, options.Warmup - 1), options.Repeat);
+            if (isCuda) WarmUp(Step, options.Warmup - 1);
+            var timing = BenchmarkTimer.Measure(Step, isCuda ? 0 : Math.Max(0, options.Warmup - 1), options.Repeat);
             return new TrainReport(preset, batch, patch, backend.Name,
                 isCuda ? CudaDeviceInfo.Describe(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
                 timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline));
         }
         finally { SelectiveScan.Forced = previous; }
+    }
+
+    /// <summary>
+    /// On CUDA: at least <paramref name="runs"/> runs and at least 2 s of them (at most 200): .NET compiles hot code again
+    /// optimised after about 30 calls, and the GPU's clocks rise only under load, so short runs would time neither.
+    /// </summary>
+    static void WarmUp(Action run, int runs)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 200 && (i < runs || sw.Elapsed.TotalSeconds < 2); i++) { using var s = NewDisposeScope(); run(); }
     }
 
     /// <summary>Device memory in use before anything of the run exists (the CUDA context made first), or null off CUDA.</summary>

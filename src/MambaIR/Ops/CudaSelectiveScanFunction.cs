@@ -21,6 +21,7 @@ internal sealed class CudaSelectiveScanFunction : MultiTensorFunction<CudaSelect
         ctx.save_for_backward(new List<Tensor> { x.U, x.Delta, x.A, x.B, x.C, x.D!, x.Z!, x.DeltaBias!, r.Checkpoints! });
         ctx.save_data("softplus", x.DeltaSoftplus);
         ctx.save_data("last", x.ReturnLastState);
+        ctx.save_data("segments", r.Segments);
         return x.ReturnLastState ? new List<Tensor> { r.Output, r.LastState! } : new List<Tensor> { r.Output };
     }
 
@@ -30,7 +31,8 @@ internal sealed class CudaSelectiveScanFunction : MultiTensorFunction<CudaSelect
         var s = ctx.get_saved_variables();
         bool last = (bool)ctx.get_data("last");
         var x = new SelectiveScanInputs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], (bool)ctx.get_data("softplus"), last);
-        var g = CudaScanRunner.Backward(x, s[8], grads[0], last ? grads[1] : null);
+        // The backward runs on libtorch's autograd thread: it takes the forward's segmentation rather than choosing again.
+        var g = CudaScanRunner.Backward(x, s[8], grads[0], last ? grads[1] : null, (int)ctx.get_data("segments"));
         Tensor? Keep(Tensor? t) => t?.MoveToOuterDisposeScope();
         return new List<Tensor> { Keep(g.U)!, Keep(g.Delta)!, Keep(g.A)!, Keep(g.B)!, Keep(g.C)!, Keep(g.D)!, Keep(g.Z)!, Keep(g.DeltaBias)!, null!, null! };
     }

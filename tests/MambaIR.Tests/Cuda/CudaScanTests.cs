@@ -28,10 +28,18 @@ public class CudaScanTests(ITestOutputHelper log)
         new object[] { 1, 4, 50, 16, 1, true, true, true, true, false },    // 3-D B and C
     };
 
+    /// <summary>The shapes with each segmentation: automatic (for these few rows: one segment per 256-step window), one pass, two segments.</summary>
+    public static IEnumerable<object[]> ShapesAndSegments() => from s in Shapes() from seg in new[] { 0, 1, 2 } select s.Append(seg).ToArray();
+
     [CudaTheory]
-    [MemberData(nameof(Shapes))]
-    public void Float64MatchesReferenceWithGradients(int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped) =>
-        Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 17), ScalarType.Float64, 1e-10);
+    [MemberData(nameof(ShapesAndSegments))]
+    public void Float64MatchesReferenceWithGradients(int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped, int segments)
+    {
+        var before = MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride;
+        MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride = segments == 0 ? null : segments;
+        try { Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 17), ScalarType.Float64, 1e-10); }
+        finally { MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride = before; }
+    }
 
     [CudaTheory]
     [MemberData(nameof(Shapes))]

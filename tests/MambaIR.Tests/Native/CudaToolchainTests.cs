@@ -172,6 +172,7 @@ public class CudaToolchainTests
         Assert.Equal(1, CudaScanKernels.ItemsFor(CudaScanKernels.MaxStateSize, 8));
         Assert.Throws<ArgumentOutOfRangeException>(() => CudaScanKernels.ItemsFor(1000, 8));
         // Classic SR block: 4 directions × 360 channels, batch 4 → blocks of 4 channels of one (batch, direction).
+        Assert.Equal(((270u, 4u, 4u), 128u, 4), CudaScanKernels.Shape(4, 1440, 4, segments: 3));
         var (grid, block, rows) = CudaScanKernels.Shape(4, 1440, 4);
         Assert.Equal((90u, 4u, 4u), grid);
         Assert.Equal(128u, block);
@@ -184,11 +185,32 @@ public class CudaToolchainTests
     [Fact]
     public void ParameterBlocksHaveTheKernelsLayout()
     {
-        // FwdParams: 11 pointers then 6 ints; BwdParams: 19 pointers then 6 ints (see ScanKernelSource).
-        Assert.Equal(11 * 8 + 6 * 4, Marshal.SizeOf<ScanForwardParams>());
-        Assert.Equal(19 * 8 + 6 * 4, Marshal.SizeOf<ScanBackwardParams>());
-        Assert.Equal(88, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Batch)));
-        Assert.Equal(152, (int)Marshal.OffsetOf<ScanBackwardParams>(nameof(ScanBackwardParams.Batch)));
-        Assert.Contains("const scalar* D; const scalar* z; const scalar* bias; const scalar* ckpt; const scalar* gout; const scalar* glast;", ScanKernelSource.Text);
+        // FwdParams: 13 pointers then 9 ints (padded to 8 bytes); BwdParams: 21 pointers then 9 ints (see ScanKernelSource).
+        Assert.Equal(13 * 8 + 9 * 4 + 4, Marshal.SizeOf<ScanForwardParams>());
+        Assert.Equal(21 * 8 + 9 * 4 + 4, Marshal.SizeOf<ScanBackwardParams>());
+        Assert.Equal(104, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Batch)));
+        Assert.Equal(168, (int)Marshal.OffsetOf<ScanBackwardParams>(nameof(ScanBackwardParams.Batch)));
+        Assert.Equal(136, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Mode)));
+        Assert.Contains("scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;", ScanKernelSource.Text);
+        Assert.Contains("scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;\n};\n\n// Inclusive", ScanKernelSource.Text);
+    }
+
+    [Fact]
+    public void FewRowsOnALongSequenceAreCutIntoSegments()
+    {
+        // Classic block, batch 4: 5760 rows fill 132 multiprocessors; one pass.
+        Assert.Equal((1, 16), CudaScanKernels.Segmentation(5760, 16, 132));
+        // MambaIR-light at 256×256 on one image: 288 rows, 256 windows → 11 segments of 24 windows.
+        Assert.Equal((11, 24), CudaScanKernels.Segmentation(288, 256, 132));
+        // Never more segments than windows; every window in exactly one segment.
+        Assert.Equal((1, 1), CudaScanKernels.Segmentation(4, 1, 132));
+        foreach (var (rows, windows) in new[] { (4L, 5L), (36L, 300L), (1440L, 256L), (8L, 1000L) })
+        {
+            var (s, per) = CudaScanKernels.Segmentation(rows, windows, 132);
+            Assert.InRange(s, 1, windows);
+            Assert.True((long)s * per >= windows && (long)(s - 1) * per < windows, $"{rows} rows, {windows} windows: {s}×{per}");
+        }
+        Assert.Equal((3, 2), CudaScanKernels.Segmentation(5760, 5, 132, forced: 3));
+        Assert.Equal((1, 5), CudaScanKernels.Segmentation(4, 5, 132, forced: 1));
     }
 }

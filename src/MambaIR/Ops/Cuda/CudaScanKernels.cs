@@ -9,8 +9,8 @@ namespace MambaIR.Ops.Cuda;
 [StructLayout(LayoutKind.Sequential)]
 internal struct ScanForwardParams
 {
-    public ulong U, Delta, A, B, C, D, Z, Bias, Out, Last, Checkpoints;
-    public int Batch, Channels, Length, Groups, Softplus, Rows;
+    public ulong U, Delta, A, B, C, D, Z, Bias, Out, Last, Checkpoints, SegmentEnd, SegmentDecay;
+    public int Batch, Channels, Length, Groups, Softplus, Rows, Segments, SegmentWindows, Mode;
 }
 
 /// <summary>Parameter block of <c>mambair_scan_bwd</c> (same layout as <c>BwdParams</c>).</summary>
@@ -18,8 +18,8 @@ internal struct ScanForwardParams
 internal struct ScanBackwardParams
 {
     public ulong U, Delta, A, B, C, D, Z, Bias, Checkpoints, GradOut, GradLast;
-    public ulong GradU, GradDelta, GradZ, GradA, GradB, GradC, GradD, GradBias;
-    public int Batch, Channels, Length, Groups, Softplus, Rows;
+    public ulong GradU, GradDelta, GradZ, GradA, GradB, GradC, GradD, GradBias, SegmentEnd, SegmentDecay;
+    public int Batch, Channels, Length, Groups, Softplus, Rows, Segments, SegmentWindows, Mode;
 }
 
 /// <summary>
@@ -42,19 +42,48 @@ internal sealed class CudaScanKernels
     /// <summary>What was compiled or read from the cache, and how long it took (for <c>runtime</c> reports).</summary>
     public static IReadOnlyList<string> Log { get { lock (Gate) return _log.ToArray(); } }
 
+    /// <summary>Environment variable forcing the number of sequence segments per row (1: one pass over the whole sequence).</summary>
+    public const string SegmentsEnvironmentVariable = "MAMBAIR_CUDA_SCAN_SEGMENTS";
+
+    /// <summary>When set, every call uses this many segments per row (tests); else <see cref="SegmentsEnvironmentVariable"/>, else automatic.</summary>
+    [ThreadStatic] static int? _segmentsOverride;
+    public static int? SegmentsOverride { get => _segmentsOverride; set => _segmentsOverride = value; }
+
     readonly CudaDriver _driver;
     readonly IntPtr _context, _forward, _backward;
+    /// <summary>Streaming multiprocessors of the device.</summary>
+    public int Multiprocessors { get; }
     public int Device { get; }
     public int StateSize { get; }
     public int Items { get; }
     /// <summary>Steps per window: 32 lanes × <see cref="Items"/>.</summary>
     public int Window => 32 * Items;
 
-    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, int device, int n, int items)
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, int device, int n, int items, int multiprocessors)
     {
         _driver = driver; _context = context; _forward = forward; _backward = backward;
-        Device = device; StateSize = n; Items = items;
+        Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors;
     }
+
+    /// <summary>
+    /// Segments per row and windows per segment. One warp per (batch, channel) row walks the sequence window after
+    /// window; when there are too few rows to fill the GPU (a long sequence with few channels, e.g. MambaIR-light on one
+    /// image), each row's sequence is cut into segments scanned by separate warps, at the price of a summary pass over
+    /// the sequence (without outputs) that gives each segment its start. Aim: about 24 warps per multiprocessor.
+    /// </summary>
+    public static (int Segments, int SegmentWindows) Segmentation(long rows, long windows, int multiprocessors, int? forced = null)
+    {
+        long want;
+        if (forced is { } f) want = f;
+        else if (Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0) want = v;
+        else want = rows >= 12L * multiprocessors ? 1 : (24L * multiprocessors + rows - 1) / Math.Max(1, rows);
+        want = Math.Clamp(want, 1, Math.Max(1, windows));
+        long per = (windows + want - 1) / want;
+        return ((int)((windows + per - 1) / per), (int)per);
+    }
+
+    public (int Segments, int SegmentWindows) Segmentation(long rows, long length) =>
+        Segmentation(rows, (length + Window - 1) / Window, Multiprocessors, SegmentsOverride);
 
     /// <summary>Steps per lane for state size <paramref name="n"/>: the most (8, 4, 2 or 1) whose backward shared memory fits.</summary>
     public static int ItemsFor(int n, int elementBytes)
@@ -106,33 +135,39 @@ internal sealed class CudaScanKernels
             int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
             _log.Add($"{label} for sm_{arch}: {(cached ? "read from " : "compiled in " + compileMs + " ms, saved to ")}{path}; " +
                      $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes");
-            k = new CudaScanKernels(driver, ctx, fwd, bwd, device, n, items);
+            k = new CudaScanKernels(driver, ctx, fwd, bwd, device, n, items, driver.Attribute(device, CudaDriver.AttributeMultiprocessorCount));
             Loaded[(device, dtype, n)] = k;
             return k;
         }
     }
 
-    /// <summary>Grid and block of one call: blocks of up to <see cref="RowsMax"/> channels of one (batch, group).</summary>
-    public static ((uint X, uint Y, uint Z) Grid, uint Block, int Rows) Shape(long batch, long channels, long groups)
+    /// <summary>Grid and block of one call: blocks of up to <see cref="RowsMax"/> channels of one (batch, group), per segment.</summary>
+    public static ((uint X, uint Y, uint Z) Grid, uint Block, int Rows) Shape(long batch, long channels, long groups, int segments = 1)
     {
         long cpg = channels / groups;
         int rows = (int)Math.Min(RowsMax, cpg);
-        return (((uint)((cpg + rows - 1) / rows), (uint)groups, (uint)batch), (uint)(32 * rows), rows);
+        return (((uint)((cpg + rows - 1) / rows * segments), (uint)groups, (uint)batch), (uint)(32 * rows), rows);
     }
 
+    /// <summary>Runs the forward: with several segments (<c>p.Segments</c>), the summary pass, then the final one.</summary>
     public void Forward(ref ScanForwardParams p, long batch, long channels, long groups)
     {
-        var (grid, block, rows) = Shape(batch, channels, groups);
+        var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
         p.Rows = rows;
         using var _ = new ContextScope(_driver, _context);
+        if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd (summary)"); }
+        p.Mode = 0;
         _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd");
     }
 
+    /// <summary>Runs the backward likewise; <c>GradA</c>, <c>GradD</c> and <c>GradBias</c> must be zeroed (segments add to them).</summary>
     public void Backward(ref ScanBackwardParams p, long batch, long channels, long groups)
     {
-        var (grid, block, rows) = Shape(batch, channels, groups);
+        var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
         p.Rows = rows;
         using var _ = new ContextScope(_driver, _context);
+        if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd (summary)"); }
+        p.Mode = 0;
         _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd");
     }
 

@@ -11,7 +11,8 @@ namespace MambaIR.Ops.Cuda;
 /// </summary>
 internal static class CudaScanRunner
 {
-    public sealed record ForwardResult(Tensor Output, Tensor? LastState, Tensor? Checkpoints);
+    /// <param name="Segments">Sequence segments per row the forward used (the backward uses as many).</param>
+    public sealed record ForwardResult(Tensor Output, Tensor? LastState, Tensor? Checkpoints, int Segments);
 
     public sealed record Gradients(Tensor U, Tensor Delta, Tensor A, Tensor B, Tensor C, Tensor? D, Tensor? Z, Tensor? DeltaBias);
 
@@ -28,19 +29,24 @@ internal static class CudaScanRunner
         var last = x.ReturnLastState ? empty(new[] { bt, dm, n }, dtype: x.U.dtype, device: x.U.device) : null;
         long windows = (l + k.Window - 1) / k.Window;
         var checkpoints = keepCheckpoints ? empty(new[] { bt, dm, windows, n }, dtype: x.U.dtype, device: x.U.device) : null;
+        var (segments, segWindows) = k.Segmentation(bt * dm, l);
+        var segEnd = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
+        var segDecay = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var p = new ScanForwardParams
         {
             U = TensorAddress.Of(inp.U), Delta = TensorAddress.Of(inp.Delta), A = TensorAddress.Of(inp.A), B = TensorAddress.Of(inp.B), C = TensorAddress.Of(inp.C),
             D = TensorAddress.Of(inp.D), Z = TensorAddress.Of(inp.Z), Bias = TensorAddress.Of(inp.Bias),
             Out = TensorAddress.Of(output), Last = TensorAddress.Of(last), Checkpoints = TensorAddress.Of(checkpoints),
+            SegmentEnd = TensorAddress.Of(segEnd), SegmentDecay = TensorAddress.Of(segDecay),
             Batch = (int)bt, Channels = (int)dm, Length = (int)l, Groups = (int)g, Softplus = x.DeltaSoftplus ? 1 : 0,
+            Segments = segments, SegmentWindows = segWindows,
         };
         k.Forward(ref p, bt, dm, g);
-        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope());
+        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), segments);
     }
 
     /// <summary>Gradients of every input from the forward's checkpoints.</summary>
-    public static Gradients Backward(SelectiveScanInputs x, Tensor checkpoints, Tensor gradOutput, Tensor? gradLastState)
+    public static Gradients Backward(SelectiveScanInputs x, Tensor checkpoints, Tensor gradOutput, Tensor? gradLastState, int? segmentsHint = null)
     {
         using var scope = NewDisposeScope();
         var k = CudaScanKernels.For(DeviceIndex(x.U), x.U.dtype, (int)x.StateSize);
@@ -55,11 +61,17 @@ internal static class CudaScanRunner
         var gu = E(bt, dm, l);
         var gdelta = E(bt, dm, l);
         var gz = x.Z is null ? null : E(bt, dm, l);
-        var gA = E(bt, dm, n);
-        var gB = zeros(new[] { bt, g, n, l }, dtype: dtype, device: dev);
-        var gC = zeros(new[] { bt, g, n, l }, dtype: dtype, device: dev);
-        var gD = E(bt, dm);
-        var gBias = E(bt, dm);
+        Tensor Z0(params long[] s) => zeros(s, dtype: dtype, device: dev);
+        var gA = Z0(bt, dm, n);
+        var gB = Z0(bt, g, n, l);
+        var gC = Z0(bt, g, n, l);
+        var gD = Z0(bt, dm);
+        var gBias = Z0(bt, dm);
+        var (segments, segWindows) = segmentsHint is { } hint
+            ? CudaScanKernels.Segmentation(bt * dm, (l + k.Window - 1) / k.Window, k.Multiprocessors, hint)
+            : k.Segmentation(bt * dm, l);
+        var segEnd = segments > 1 ? E(bt, dm, segments, n) : null;
+        var segDecay = segments > 1 ? E(bt, dm, segments, n) : null;
         var p = new ScanBackwardParams
         {
             U = TensorAddress.Of(inp.U), Delta = TensorAddress.Of(inp.Delta), A = TensorAddress.Of(inp.A), B = TensorAddress.Of(inp.B), C = TensorAddress.Of(inp.C),
@@ -67,13 +79,15 @@ internal static class CudaScanRunner
             GradOut = TensorAddress.Of(gOut), GradLast = TensorAddress.Of(gLast),
             GradU = TensorAddress.Of(gu), GradDelta = TensorAddress.Of(gdelta), GradZ = TensorAddress.Of(gz), GradA = TensorAddress.Of(gA),
             GradB = TensorAddress.Of(gB), GradC = TensorAddress.Of(gC), GradD = TensorAddress.Of(gD), GradBias = TensorAddress.Of(gBias),
+            SegmentEnd = TensorAddress.Of(segEnd), SegmentDecay = TensorAddress.Of(segDecay),
             Batch = (int)bt, Channels = (int)dm, Length = (int)l, Groups = (int)g, Softplus = x.DeltaSoftplus ? 1 : 0,
+            Segments = segments, SegmentWindows = segWindows,
         };
         k.Backward(ref p, bt, dm, g);
         Tensor Keep(Tensor t) => t.MoveToOuterDisposeScope();
         return new Gradients(
-            Keep(gu), Keep(gdelta), Keep(gA.sum(0)), Keep(gB.view(x.B.shape)), Keep(gC.view(x.C.shape)),
-            x.D is null ? null : Keep(gD.sum(0)), gz is null ? null : Keep(gz), x.DeltaBias is null ? null : Keep(gBias.sum(0)));
+            Keep(gu), Keep(gdelta), Keep(gA.sum(dim: 0)), Keep(gB.view(x.B.shape)), Keep(gC.view(x.C.shape)),
+            x.D is null ? null : Keep(gD.sum(dim: 0)), gz is null ? null : Keep(gz), x.DeltaBias is null ? null : Keep(gBias.sum(dim: 0)));
     }
 
     /// <summary>Contiguous views or copies of the inputs (B and C as (Bt, G, N, L)); live in the caller's dispose scope.</summary>

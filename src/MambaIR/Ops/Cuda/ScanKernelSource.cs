@@ -54,12 +54,16 @@ internal static class ScanKernelSource
         #define PW (WINDOW + WINDOW / 32)
         #define FULL 0xffffffffu
 
+        // Long sequences with few channels are cut into `segments` runs of `seg_windows` windows, one block each, so that
+        // enough warps run: mode 1 (summary) scans each segment from a zero state and writes its end state (backward: the
+        // adjoint at its start) and its total decay per state into segE / segP; mode 0 (final) starts each segment from
+        // the combination of the summaries before it (backward: after it) and writes the results.
         struct FwdParams
         {
             const scalar* u; const scalar* delta; const scalar* A; const scalar* B; const scalar* C;
             const scalar* D; const scalar* z; const scalar* bias;
-            scalar* out; scalar* last; scalar* ckpt;
-            int batch, channels, length, groups, softplus, rows;
+            scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;
+            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;
         };
 
         struct BwdParams
@@ -67,7 +71,8 @@ internal static class ScanKernelSource
             const scalar* u; const scalar* delta; const scalar* A; const scalar* B; const scalar* C;
             const scalar* D; const scalar* z; const scalar* bias; const scalar* ckpt; const scalar* gout; const scalar* glast;
             scalar* gu; scalar* gdelta; scalar* gz; scalar* gA; scalar* gB; scalar* gC; scalar* gD; scalar* gbias;
-            int batch, channels, length, groups, softplus, rows;
+            scalar* segE; scalar* segP;
+            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;
         };
 
         // Inclusive scan over lanes of affine maps (a, b), earlier lanes applied first: lane i ends with lanes 0..i composed.
@@ -100,15 +105,14 @@ internal static class ScanKernelSource
         }
 
         // B and C of steps [l0, l0 + WINDOW) of one (batch, group), all states, into shared memory (0 past the end).
-        __device__ __forceinline__ void stage_bc(const scalar* Bg, const scalar* Cg, int length, int l0, scalar* sB, scalar* sC)
+        __device__ __forceinline__ void stage_bc(const scalar* Bg, const scalar* Cg, int length, int l0, scalar* sB, scalar* sC, bool needB, bool needC)
         {
             for (int i = threadIdx.x; i < NSTATE * WINDOW; i += blockDim.x)
             {
                 const int n = i / WINDOW, e = i - n * WINDOW, l = l0 + e;
-                scalar bv = 0, cv = 0;
-                if (l < length) { bv = Bg[(long long)n * length + l]; cv = Cg[(long long)n * length + l]; }
-                sB[n * PW + PAD(e)] = bv;
-                sC[n * PW + PAD(e)] = cv;
+                const bool in = l < length;
+                if (needB) sB[n * PW + PAD(e)] = in ? Bg[(long long)n * length + l] : (scalar)0;
+                if (needC) sC[n * PW + PAD(e)] = in ? Cg[(long long)n * length + l] : (scalar)0;
             }
         }
 
@@ -117,11 +121,15 @@ internal static class ScanKernelSource
             __shared__ scalar sB[NSTATE * PW];
             __shared__ scalar sC[NSTATE * PW];
             __shared__ scalar sCarry[ROWS_MAX * NSTATE];
+            __shared__ scalar sDecay[ROWS_MAX * NSTATE];
             const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
             const int b = blockIdx.z, g = blockIdx.y;
             const int cpg = p.channels / p.groups;
-            const int cig = blockIdx.x * p.rows + warp;
+            const int tiles = (cpg + p.rows - 1) / p.rows;
+            const int seg = blockIdx.x / tiles;
+            const int cig = (blockIdx.x - seg * tiles) * p.rows + warp;
             const bool active = cig < cpg; // warps past the group's end only help stage B and C
+            const bool summary = p.mode == 1;
             const int d = g * cpg + (active ? cig : cpg - 1);
             const long long row = (long long)b * p.channels + d;
             const long long rowoff = row * p.length;
@@ -129,14 +137,27 @@ internal static class ScanKernelSource
             const scalar* Bg = p.B + bcoff;
             const scalar* Cg = p.C + bcoff;
             const int windows = (p.length + WINDOW - 1) / WINDOW;
-            for (int n = lane; n < NSTATE; n += 32) sCarry[warp * NSTATE + n] = 0;
+            const int wBegin = seg * p.seg_windows, wEnd = min(windows, wBegin + p.seg_windows);
+            for (int n = lane; n < NSTATE; n += 32)
+            {
+                // The state entering this segment: the segments before it, composed in order (none in summary mode).
+                scalar h = 0;
+                if (!summary)
+                    for (int j = 0; j < seg; ++j)
+                    {
+                        const long long o = (row * p.segments + j) * NSTATE + n;
+                        h = p.segP[o] * h + p.segE[o];
+                    }
+                sCarry[warp * NSTATE + n] = h;
+                sDecay[warp * NSTATE + n] = 1;
+            }
             const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
 
-            for (int w = 0; w < windows; ++w)
+            for (int w = wBegin; w < wEnd; ++w)
             {
                 const int l0 = w * WINDOW;
                 __syncthreads();
-                stage_bc(Bg, Cg, p.length, l0, sB, sC);
+                stage_bc(Bg, Cg, p.length, l0, sB, sC, true, !summary);
                 __syncthreads();
 
                 scalar dt[ITEMS], uu[ITEMS], y[ITEMS];
@@ -173,19 +194,26 @@ internal static class ScanKernelSource
                     scalar ea = __shfl_up_sync(FULL, pa, 1), eb = __shfl_up_sync(FULL, pb, 1);
                     if (lane == 0) { ea = 1; eb = 0; }
                     const scalar carry = sCarry[warp * NSTATE + n];
-                    if (p.ckpt && active && lane == 0) p.ckpt[(row * windows + w) * NSTATE + n] = carry;
-                    scalar h = ea * carry + eb;
-        #pragma unroll
-                    for (int k = 0; k < ITEMS; ++k)
+                    if (p.ckpt && active && lane == 0 && !summary) p.ckpt[(row * windows + w) * NSTATE + n] = carry;
+                    if (!summary)
                     {
-                        h = a[k] * h + bx[k];
-                        y[k] += h * cn[PAD(lane * ITEMS + k)];
+                        scalar h = ea * carry + eb;
+        #pragma unroll
+                        for (int k = 0; k < ITEMS; ++k)
+                        {
+                            h = a[k] * h + bx[k];
+                            y[k] += h * cn[PAD(lane * ITEMS + k)];
+                        }
                     }
                     const scalar ta = __shfl_sync(FULL, pa, 31), tb = __shfl_sync(FULL, pb, 31);
-                    if (lane == 0) sCarry[warp * NSTATE + n] = ta * carry + tb;
+                    if (lane == 0)
+                    {
+                        sCarry[warp * NSTATE + n] = ta * carry + tb;
+                        sDecay[warp * NSTATE + n] *= ta;
+                    }
                 }
 
-                if (active)
+                if (active && !summary)
                 {
         #pragma unroll
                     for (int k = 0; k < ITEMS; ++k)
@@ -201,7 +229,14 @@ internal static class ScanKernelSource
                 }
             }
             __syncwarp();
-            if (p.last && active)
+            if (summary && active)
+                for (int n = lane; n < NSTATE; n += 32)
+                {
+                    const long long o = (row * p.segments + seg) * NSTATE + n;
+                    p.segE[o] = sCarry[warp * NSTATE + n];
+                    p.segP[o] = sDecay[warp * NSTATE + n];
+                }
+            if (!summary && p.last && active && seg == p.segments - 1)
                 for (int n = lane; n < NSTATE; n += 32) p.last[row * NSTATE + n] = sCarry[warp * NSTATE + n];
         }
 
@@ -213,11 +248,15 @@ internal static class ScanKernelSource
             __shared__ scalar sRC[ROWS_MAX * PW];
             __shared__ scalar sCarry[ROWS_MAX * NSTATE];
             __shared__ scalar sGA[ROWS_MAX * NSTATE];
+            __shared__ scalar sDecay[ROWS_MAX * NSTATE];
             const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
             const int b = blockIdx.z, g = blockIdx.y;
             const int cpg = p.channels / p.groups;
-            const int cig = blockIdx.x * p.rows + warp;
+            const int tiles = (cpg + p.rows - 1) / p.rows;
+            const int seg = blockIdx.x / tiles;
+            const int cig = (blockIdx.x - seg * tiles) * p.rows + warp;
             const bool active = cig < cpg;
+            const bool summary = p.mode == 1;
             const int d = g * cpg + (active ? cig : cpg - 1);
             const long long row = (long long)b * p.channels + d;
             const long long rowoff = row * p.length;
@@ -225,20 +264,33 @@ internal static class ScanKernelSource
             const scalar* Bg = p.B + bcoff;
             const scalar* Cg = p.C + bcoff;
             const int windows = (p.length + WINDOW - 1) / WINDOW;
+            const int wBegin = seg * p.seg_windows, wEnd = min(windows, wBegin + p.seg_windows);
             for (int n = lane; n < NSTATE; n += 32)
             {
-                // The adjoint entering the last step from the right: the gradient of the last state.
-                sCarry[warp * NSTATE + n] = p.glast ? p.glast[row * NSTATE + n] : (scalar)0;
+                // The adjoint entering the segment's last step from the right: the gradient of the last state carried
+                // back through the segments after this one (none in summary mode).
+                scalar e = 0;
+                if (!summary)
+                {
+                    e = p.glast ? p.glast[row * NSTATE + n] : (scalar)0;
+                    for (int j = p.segments - 1; j > seg; --j)
+                    {
+                        const long long o = (row * p.segments + j) * NSTATE + n;
+                        e = p.segP[o] * e + p.segE[o];
+                    }
+                }
+                sCarry[warp * NSTATE + n] = e;
                 sGA[warp * NSTATE + n] = 0;
+                sDecay[warp * NSTATE + n] = 1;
             }
             const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
             scalar dDacc = 0, dbacc = 0;
 
-            for (int w = windows - 1; w >= 0; --w)
+            for (int w = wEnd - 1; w >= wBegin; --w)
             {
                 const int l0 = w * WINDOW;
                 __syncthreads();
-                stage_bc(Bg, Cg, p.length, l0, sB, sC);
+                stage_bc(Bg, Cg, p.length, l0, sB, sC, !summary, true);
                 __syncthreads();
 
                 scalar dt[ITEMS], uu[ITEMS], gy[ITEMS], dsp[ITEMS], sumB[ITEMS], sumA[ITEMS], y[ITEMS];
@@ -258,6 +310,32 @@ internal static class ScanKernelSource
                     }
                     else { dt[k] = 0; uu[k] = 0; gy[k] = 0; dsp[k] = 0; }
                     sumB[k] = 0; sumA[k] = 0; y[k] = 0;
+                }
+
+                if (summary)
+                {
+                    // Only the adjoint map of each state over this window: E_first = qa*E_in + qb.
+                    for (int n = 0; n < NSTATE; ++n)
+                    {
+                        const scalar an = p.A[d * NSTATE + n] * DECAY_SCALE;
+                        const scalar* cn = sC + n * PW;
+                        scalar qa = 1, qb = 0;
+        #pragma unroll
+                        for (int k = ITEMS - 1; k >= 0; --k)
+                        {
+                            const scalar a = decay_exp(dt[k] * an);
+                            qb = a * (gy[k] * cn[PAD(lane * ITEMS + k)] + qb);
+                            qa = a * qa;
+                        }
+                        scan_backward(qa, qb, lane);
+                        const scalar fa = __shfl_sync(FULL, qa, 0), fb = __shfl_sync(FULL, qb, 0);
+                        if (lane == 0)
+                        {
+                            sCarry[warp * NSTATE + n] = fa * sCarry[warp * NSTATE + n] + fb;
+                            sDecay[warp * NSTATE + n] *= fa;
+                        }
+                    }
+                    continue;
                 }
 
                 for (int n = 0; n < NSTATE; ++n)
@@ -361,14 +439,27 @@ internal static class ScanKernelSource
                     }
                 }
             }
+            __syncwarp();
+            if (summary)
+            {
+                if (active)
+                    for (int n = lane; n < NSTATE; n += 32)
+                    {
+                        const long long o = (row * p.segments + seg) * NSTATE + n;
+                        p.segE[o] = sCarry[warp * NSTATE + n];
+                        p.segP[o] = sDecay[warp * NSTATE + n];
+                    }
+                return;
+            }
             dDacc = warp_sum(dDacc);
             dbacc = warp_sum(dbacc);
             __syncwarp();
             if (active)
             {
-                if (lane == 0 && p.gD) p.gD[row] = dDacc;
-                if (lane == 0 && p.gbias) p.gbias[row] = dbacc;
-                for (int n = lane; n < NSTATE; n += 32) p.gA[row * NSTATE + n] = sGA[warp * NSTATE + n];
+                // Several segments add to the same row: gA, gD and gbias are zeroed by the host.
+                if (lane == 0 && p.gD) atomicAdd(p.gD + row, dDacc);
+                if (lane == 0 && p.gbias) atomicAdd(p.gbias + row, dbacc);
+                for (int n = lane; n < NSTATE; n += 32) atomicAdd(p.gA + row * NSTATE + n, sGA[warp * NSTATE + n]);
             }
         }
         """;
