@@ -44,11 +44,13 @@ public sealed class BenchCommand : ICliCommand
         var backends = new Option<string?>("--scan") { Description = "CUDA: comma-separated scan backends to time (default cuda; e.g. cuda,chunked)." };
         var size = new Option<string?>("--size") { Description = "Image size HxW of the scanned sequence (L = H·W) instead of the shape's 64x64." };
         var batch = new Option<int?>("--batch") { Description = "Batch size instead of the shape's." };
+        var variants = new Option<string?>("--variants") { Description = "CUDA: comma-separated build variants of the fused kernel to time, e.g. global-u1,global-u2,smem-u1." };
+        var segments = new Option<string?>("--segments") { Description = "CUDA: comma-separated sequence segment counts per row to time, e.g. 1,8,32." };
         var noReference = new Option<bool>("--no-reference") { Description = "Skip the (slow) reference implementation and the speed-up." };
         var noBackward = new Option<bool>("--no-backward") { Description = "Time the forward only." };
         var referenceBackward = new Option<bool>("--reference-backward") { Description = "Also time the reference's forward+backward (very slow: minutes and several GB at the classic shape)." };
         var cmd = new Command("scan", "Time the selective scan (forward, forward+backward): on the CPU the kernel at 1, 2, 4 … threads, on CUDA the GPU backends; the reference once for the speed-up.")
-            { threads, repeat, warmup, json, shape, noReference, noBackward, referenceBackward, device, libtorch, backends, size, batch };
+            { threads, repeat, warmup, json, shape, noReference, noBackward, referenceBackward, device, libtorch, backends, size, batch, variants, segments };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
@@ -68,7 +70,10 @@ public sealed class BenchCommand : ICliCommand
             }
             var options = new ScanBenchmark.Options(Warmup: pr.GetValue(warmup), Repeat: pr.GetValue(repeat), Backward: !pr.GetValue(noBackward), Reference: !pr.GetValue(noReference),
                 ReferenceBackward: pr.GetValue(referenceBackward), Device: dev.type == DeviceType.CUDA ? dev : null,
-                Backends: pr.GetValue(backends)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                Backends: pr.GetValue(backends)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                CudaVariants: pr.GetValue(variants)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Segments: pr.GetValue(segments)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(x => int.TryParse(x, out int v) && v > 0 ? v : throw new ArgumentException($"--segments takes positive integers, got '{x}'")).ToArray());
             bool asJson = pr.GetValue(json);
             var reports = new List<ScanBenchmark.Report>();
             foreach (var sh in shapes)
@@ -78,6 +83,7 @@ public sealed class BenchCommand : ICliCommand
                 if (!asJson) Console.WriteLine(ScanBenchmarkFormatter.Format(report));
             }
             if (asJson) Console.WriteLine(JsonSerializer.Serialize(reports, JsonOptions));
+            foreach (var line in MambaIR.Ops.CudaSelectiveScan.KernelLog) Console.Error.WriteLine($"  {line}");
             return 0;
         });
         return cmd;

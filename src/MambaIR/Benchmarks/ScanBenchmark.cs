@@ -21,7 +21,8 @@ public static class ScanBenchmark
     /// <param name="ReferenceBackward">Also time the reference forward+backward once (minutes and GBs at these shapes).</param>
     /// <param name="Device">CUDA: time the GPU backends (<paramref name="Backends"/>, default the fused kernel) instead of the CPU kernel's thread scaling.</param>
     public sealed record Options(int Warmup = 2, int Repeat = 7, bool Backward = true, bool Reference = true, bool ReferenceBackward = false,
-        IReadOnlyList<int>? ThreadCounts = null, Device? Device = null, IReadOnlyList<string>? Backends = null);
+        IReadOnlyList<int>? ThreadCounts = null, Device? Device = null, IReadOnlyList<string>? Backends = null,
+        IReadOnlyList<string>? CudaVariants = null, IReadOnlyList<int>? Segments = null);
 
     /// <summary>One backend at one thread count. Times in ms (median), GFLOP/s from <see cref="FlopModel"/>.</summary>
     /// <param name="PeakDeviceMemoryMb">CUDA only: device memory in use at the end of this backend's runs beyond what was in use before its inputs existed.</param>
@@ -84,8 +85,29 @@ public static class ScanBenchmark
         var results = new List<Measurement>();
         foreach (var b in backends)
         {
-            progress?.Invoke($"{b.Name} on {device}");
-            results.Add(MeasureOnDevice(b, shape, dtype, device, options.Warmup, options.Repeat, options.Backward));
+            // The fused kernel can be timed in several build variants and segmentations (labelled cuda[variant,sN]).
+            bool fused = b is CudaSelectiveScan;
+            var variants = fused && options.CudaVariants is { Count: > 0 } vs ? vs.Select(Ops.Cuda.CudaScanVariant.Parse).ToList() : new List<Ops.Cuda.CudaScanVariant?> { null }!;
+            var segmentations = fused && options.Segments is { Count: > 0 } ss ? ss.Select(x => (int?)x).ToList() : new List<int?> { null };
+            foreach (var v in variants)
+                foreach (var seg in segmentations)
+                {
+                    var previousVariant = Ops.Cuda.CudaScanKernels.VariantOverride;
+                    var previousSegments = Ops.Cuda.CudaScanKernels.SegmentsOverride;
+                    try
+                    {
+                        if (v is not null) Ops.Cuda.CudaScanKernels.VariantOverride = v;
+                        if (seg is not null) Ops.Cuda.CudaScanKernels.SegmentsOverride = seg;
+                        string label = v is null && seg is null ? b.Name : $"{b.Name}[{v?.ToString() ?? "default"}{(seg is { } sg ? $",s{sg}" : "")}]";
+                        progress?.Invoke($"{label} on {device}");
+                        results.Add(MeasureOnDevice(b, shape, dtype, device, options.Warmup, options.Repeat, options.Backward) with { Backend = label });
+                    }
+                    finally
+                    {
+                        Ops.Cuda.CudaScanKernels.VariantOverride = previousVariant;
+                        Ops.Cuda.CudaScanKernels.SegmentsOverride = previousSegments;
+                    }
+                }
         }
         Measurement? reference = null;
         if (options.Reference)

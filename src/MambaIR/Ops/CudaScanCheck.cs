@@ -61,6 +61,8 @@ public static class CudaScanCheck
         Tensor R(params long[] s) => randn(s, dtype: ScalarType.Float64, generator: gen);
         var delta = R(c.Batch, c.Channels, c.Length) - 1;
         if (c.Length > 2) delta[0, 0, 1] = tensor(21.0, ScalarType.Float64); // beyond the softplus threshold
+        // Without softplus, δ > 0 as softplus would make it: decays stay below 1 and float32 stays finite.
+        if (!c.Softplus) delta = delta.abs() * 0.5;
         return new SelectiveScanInputs(
             U: R(c.Batch, c.Channels, c.Length), Delta: delta, A: -exp(R(c.Channels, c.StateSize) * 0.5),
             B: R(c.Batch, c.Groups, c.StateSize, c.Length), C: R(c.Batch, c.Groups, c.StateSize, c.Length),

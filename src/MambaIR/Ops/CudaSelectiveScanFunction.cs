@@ -27,13 +27,15 @@ internal sealed class CudaSelectiveScanFunction : MultiTensorFunction<CudaSelect
 
     public override List<Tensor> backward(AutogradContext ctx, List<Tensor> grads)
     {
+        AutogradHandoff.ReleasePrevious();
         using var scope = NewDisposeScope();
         var s = ctx.get_saved_variables();
         bool last = (bool)ctx.get_data("last");
         var x = new SelectiveScanInputs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], (bool)ctx.get_data("softplus"), last);
         // The backward runs on libtorch's autograd thread: it takes the forward's segmentation rather than choosing again.
         var g = CudaScanRunner.Backward(x, s[8], grads[0], last ? grads[1] : null, (int)ctx.get_data("segments"));
-        Tensor? Keep(Tensor? t) => t?.MoveToOuterDisposeScope();
+        AutogradHandoff.ReleaseIncoming(grads);
+        Tensor? Keep(Tensor? t) => AutogradHandoff.Return(t);
         return new List<Tensor> { Keep(g.U)!, Keep(g.Delta)!, Keep(g.A)!, Keep(g.B)!, Keep(g.C)!, Keep(g.D)!, Keep(g.Z)!, Keep(g.DeltaBias)!, null!, null! };
     }
 

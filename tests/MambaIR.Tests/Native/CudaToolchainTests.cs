@@ -101,7 +101,8 @@ public class CudaToolchainTests
         Assert.NotEqual(cache.PathFor("scan-f32-n16-i8", 90, k), cache.PathFor("scan-f64-n16-i4", 90, k));
         // Every configuration the backend compiles has its own options, hence its own key.
         var keys = new[] { ScalarType.Float32, ScalarType.Float64 }
-            .SelectMany(t => new[] { 1, 10, 16 }.Select(n => CudaKernelCache.Key(ScanKernelSource.Text, CudaScanKernels.Options(t, n, CudaScanKernels.ItemsFor(n, t == ScalarType.Float64 ? 8 : 4)), "v")))
+            .SelectMany(t => new[] { 1, 10, 16 }.SelectMany(n => new[] { "global-u1", "global-u2", "smem-u1" }.Select(v =>
+                CudaKernelCache.Key(ScanKernelSource.Text, CudaScanKernels.Options(t, n, CudaScanKernels.ItemsFor(n, t == ScalarType.Float64 ? 8 : 4), CudaScanVariant.Parse(v)), "v"))))
             .ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
     }
@@ -185,14 +186,26 @@ public class CudaToolchainTests
     [Fact]
     public void ParameterBlocksHaveTheKernelsLayout()
     {
-        // FwdParams: 13 pointers then 9 ints (padded to 8 bytes); BwdParams: 21 pointers then 9 ints (see ScanKernelSource).
-        Assert.Equal(13 * 8 + 9 * 4 + 4, Marshal.SizeOf<ScanForwardParams>());
-        Assert.Equal(21 * 8 + 9 * 4 + 4, Marshal.SizeOf<ScanBackwardParams>());
+        // FwdParams: 13 pointers then 10 ints; BwdParams: 21 pointers then 10 ints (see ScanKernelSource).
+        Assert.Equal(13 * 8 + 10 * 4, Marshal.SizeOf<ScanForwardParams>());
+        Assert.Equal(21 * 8 + 10 * 4, Marshal.SizeOf<ScanBackwardParams>());
         Assert.Equal(104, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Batch)));
         Assert.Equal(168, (int)Marshal.OffsetOf<ScanBackwardParams>(nameof(ScanBackwardParams.Batch)));
         Assert.Equal(136, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Mode)));
-        Assert.Contains("scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;", ScanKernelSource.Text);
-        Assert.Contains("scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;\n};\n\n// Inclusive", ScanKernelSource.Text);
+        Assert.Contains("scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;", ScanKernelSource.Text);
+        Assert.Contains("scalar* segE; scalar* segP;\n    int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;\n};\n\n// Inclusive", ScanKernelSource.Text);
+    }
+
+    [Fact]
+    public void VariantsParseAndPrintTheSameWay()
+    {
+        foreach (var v in new[] { "global-u1", "global-u2", "global-u4", "smem-u1", "smem-u2", "smem-u4" })
+            Assert.Equal(v, CudaScanVariant.Parse(v).ToString());
+        Assert.Equal(new CudaScanVariant(true, 2), CudaScanVariant.Parse(" SMEM-U2 "));
+        var e = Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("global-u3"));
+        Assert.Contains("global-u2", e.Message);
+        Assert.Contains("-DBC_SMEM=1", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
+        Assert.Contains("-DNUNROLL=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
     }
 
     [Fact]
@@ -200,8 +213,10 @@ public class CudaToolchainTests
     {
         // Classic block, batch 4: 5760 rows fill 132 multiprocessors; one pass.
         Assert.Equal((1, 16), CudaScanKernels.Segmentation(5760, 16, 132));
-        // MambaIR-light at 256×256 on one image: 288 rows, 256 windows → 11 segments of 24 windows.
-        Assert.Equal((11, 24), CudaScanKernels.Segmentation(288, 256, 132));
+        // MambaIR-light at 256×256 on one image: 288 rows, 256 windows → 22 segments of 12 windows (one row in 128 per SM... 48 warps/SM).
+        Assert.Equal((22, 12), CudaScanKernels.Segmentation(288, 256, 132));
+        // The classic block on one image (1440 rows): one pass.
+        Assert.Equal((1, 16), CudaScanKernels.Segmentation(1440, 16, 132));
         // Never more segments than windows; every window in exactly one segment.
         Assert.Equal((1, 1), CudaScanKernels.Segmentation(4, 1, 132));
         foreach (var (rows, windows) in new[] { (4L, 5L), (36L, 300L), (1440L, 256L), (8L, 1000L) })

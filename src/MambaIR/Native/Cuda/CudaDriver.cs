@@ -13,6 +13,7 @@ internal sealed unsafe class CudaDriver
     public const int AttributeMultiprocessorCount = 16;
     public const int AttributeComputeCapabilityMajor = 75;
     public const int AttributeComputeCapabilityMinor = 76;
+    public const int FuncAttributePreferredSharedMemoryCarveout = 9;
 
     static readonly object Gate = new();
     static CudaDriver? _instance;
@@ -35,6 +36,8 @@ internal sealed unsafe class CudaDriver
     readonly delegate* unmanaged<nuint*, nuint*, int> _cuMemGetInfo;
     readonly delegate* unmanaged<int> _cuCtxSynchronize;
     readonly delegate* unmanaged<int*, int, IntPtr, int> _cuFuncGetAttribute;
+    readonly delegate* unmanaged<IntPtr, int, int, int> _cuFuncSetAttribute;
+    readonly delegate* unmanaged<int*, IntPtr, int, nuint, int> _cuOccupancy;
 
     CudaDriver(IntPtr lib)
     {
@@ -60,6 +63,8 @@ internal sealed unsafe class CudaDriver
         _cuMemGetInfo = (delegate* unmanaged<nuint*, nuint*, int>)Get("cuMemGetInfo_v2");
         _cuCtxSynchronize = (delegate* unmanaged<int>)Get("cuCtxSynchronize");
         _cuFuncGetAttribute = (delegate* unmanaged<int*, int, IntPtr, int>)Get("cuFuncGetAttribute");
+        _cuFuncSetAttribute = (delegate* unmanaged<IntPtr, int, int, int>)Get("cuFuncSetAttribute");
+        _cuOccupancy = (delegate* unmanaged<int*, IntPtr, int, nuint, int>)Get("cuOccupancyMaxActiveBlocksPerMultiprocessor");
     }
 
     /// <summary>The driver, initialised; null with <paramref name="failure"/> saying why (no driver, no device, init error).</summary>
@@ -158,6 +163,17 @@ internal sealed unsafe class CudaDriver
         int v;
         Check(_cuFuncGetAttribute(&v, attribute, function), "cuFuncGetAttribute");
         return v;
+    }
+
+    /// <summary>Sets a CU_FUNC_ATTRIBUTE_* value; false when the driver refuses it (attributes set here are hints).</summary>
+    public bool TrySetFunctionAttribute(IntPtr function, int attribute, int value) => _cuFuncSetAttribute(function, attribute, value) == 0;
+
+    /// <summary>How many blocks of <paramref name="blockSize"/> threads of the kernel fit on one multiprocessor at once.</summary>
+    public int BlocksPerMultiprocessor(IntPtr function, int blockSize)
+    {
+        int n;
+        Check(_cuOccupancy(&n, function, blockSize, 0), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        return n;
     }
 
     /// <summary>Launches on the legacy default stream with one by-value parameter block (a struct the kernel takes).</summary>

@@ -41,6 +41,7 @@ internal static class CudaScanRunner
             Batch = (int)bt, Channels = (int)dm, Length = (int)l, Groups = (int)g, Softplus = x.DeltaSoftplus ? 1 : 0,
             Segments = segments, SegmentWindows = segWindows,
         };
+        p.Vec = Vectorizable(k, l, p.U, p.Delta, p.B, p.C, p.Z, p.Out) ? 1 : 0;
         k.Forward(ref p, bt, dm, g);
         return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), segments);
     }
@@ -83,12 +84,17 @@ internal static class CudaScanRunner
             Batch = (int)bt, Channels = (int)dm, Length = (int)l, Groups = (int)g, Softplus = x.DeltaSoftplus ? 1 : 0,
             Segments = segments, SegmentWindows = segWindows,
         };
+        p.Vec = Vectorizable(k, l, p.U, p.Delta, p.B, p.C, p.Z, p.GradOut, p.GradU, p.GradDelta, p.GradZ) ? 1 : 0;
         k.Backward(ref p, bt, dm, g);
         Tensor Keep(Tensor t) => t.MoveToOuterDisposeScope();
         return new Gradients(
             Keep(gu), Keep(gdelta), Keep(gA.sum(dim: 0)), Keep(gB.view(x.B.shape)), Keep(gC.view(x.C.shape)),
             x.D is null ? null : Keep(gD.sum(dim: 0)), gz is null ? null : Keep(gz), x.DeltaBias is null ? null : Keep(gBias.sum(dim: 0)));
     }
+
+    /// <summary>Rows of length <paramref name="length"/> starting at these addresses can be read 16 bytes at a time.</summary>
+    static bool Vectorizable(CudaScanKernels k, long length, params ulong[] addresses) =>
+        length % k.VectorWidth == 0 && addresses.All(a => a % 16 == 0);
 
     /// <summary>Contiguous views or copies of the inputs (B and C as (Bt, G, N, L)); live in the caller's dispose scope.</summary>
     sealed class Prepared(SelectiveScanInputs x)

@@ -32,15 +32,33 @@ internal static class ScanKernelSource
         #ifndef ROWS_MAX
         #define ROWS_MAX 4
         #endif
+        // Variant: BC_SMEM 1 stages each window's B and C in shared memory (the block's warps read them from there),
+        // 0 has each lane read its steps' B and C straight from global memory (L1 serves the block's other warps);
+        // NUNROLL states handled per iteration of the state loop (independent scans in flight together).
+        #ifndef BC_SMEM
+        #define BC_SMEM 0
+        #endif
+        #ifndef NUNROLL
+        #define NUNROLL 1
+        #endif
+        #if NUNROLL == 4
+        #define UNROLL_STATES _Pragma("unroll 4")
+        #elif NUNROLL == 2
+        #define UNROLL_STATES _Pragma("unroll 2")
+        #else
+        #define UNROLL_STATES _Pragma("unroll 1")
+        #endif
 
         #if SCALAR_DOUBLE
         typedef double scalar;
+        #define VEC 2
         #define DECAY_SCALE 1.0
         __device__ __forceinline__ double decay_exp(double x) { return exp(x); }
         __device__ __forceinline__ double softplus_(double x) { return x <= 20.0 ? log1p(exp(x)) : x; }
         __device__ __forceinline__ double sigmoid_(double x) { return 1.0 / (1.0 + exp(-x)); }
         #else
         typedef float scalar;
+        #define VEC 4
         // exp(x) = 2^(x*log2(e)), as mamba_ssm's kernel computes it.
         #define DECAY_SCALE 1.4426950408889634f
         __device__ __forceinline__ float decay_exp(float x) { return exp2f(x); }
@@ -58,12 +76,13 @@ internal static class ScanKernelSource
         // enough warps run: mode 1 (summary) scans each segment from a zero state and writes its end state (backward: the
         // adjoint at its start) and its total decay per state into segE / segP; mode 0 (final) starts each segment from
         // the combination of the summaries before it (backward: after it) and writes the results.
+        // vec: every row starts 16-byte aligned, so a lane's ITEMS steps can be read with 16-byte accesses.
         struct FwdParams
         {
             const scalar* u; const scalar* delta; const scalar* A; const scalar* B; const scalar* C;
             const scalar* D; const scalar* z; const scalar* bias;
             scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;
-            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;
+            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;
         };
 
         struct BwdParams
@@ -72,7 +91,7 @@ internal static class ScanKernelSource
             const scalar* D; const scalar* z; const scalar* bias; const scalar* ckpt; const scalar* gout; const scalar* glast;
             scalar* gu; scalar* gdelta; scalar* gz; scalar* gA; scalar* gB; scalar* gC; scalar* gD; scalar* gbias;
             scalar* segE; scalar* segP;
-            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode;
+            int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;
         };
 
         // Inclusive scan over lanes of affine maps (a, b), earlier lanes applied first: lane i ends with lanes 0..i composed.
@@ -104,6 +123,55 @@ internal static class ScanKernelSource
             return v;
         }
 
+        // row[first .. first+ITEMS) into v, 0 past the end; 16-byte reads when the row allows them.
+        __device__ __forceinline__ void load_items(scalar (&v)[ITEMS], const scalar* row, int first, int length, int vec)
+        {
+        #if ITEMS % VEC == 0
+            if (vec && first + ITEMS <= length)
+            {
+        #pragma unroll
+                for (int k = 0; k < ITEMS; k += VEC)
+                {
+        #if SCALAR_DOUBLE
+                    const double2 t = __ldg(reinterpret_cast<const double2*>(row + first + k));
+                    v[k] = t.x; v[k + 1] = t.y;
+        #else
+                    const float4 t = __ldg(reinterpret_cast<const float4*>(row + first + k));
+                    v[k] = t.x; v[k + 1] = t.y; v[k + 2] = t.z; v[k + 3] = t.w;
+        #endif
+                }
+                return;
+            }
+        #endif
+        #pragma unroll
+            for (int k = 0; k < ITEMS; ++k) v[k] = first + k < length ? row[first + k] : (scalar)0;
+        }
+
+        // v into row[first .. first+ITEMS), the steps before the end only.
+        __device__ __forceinline__ void store_items(scalar* row, int first, int length, const scalar (&v)[ITEMS], int vec)
+        {
+        #if ITEMS % VEC == 0
+            if (vec && first + ITEMS <= length)
+            {
+        #pragma unroll
+                for (int k = 0; k < ITEMS; k += VEC)
+                {
+        #if SCALAR_DOUBLE
+                    double2 t; t.x = v[k]; t.y = v[k + 1];
+                    *reinterpret_cast<double2*>(row + first + k) = t;
+        #else
+                    float4 t; t.x = v[k]; t.y = v[k + 1]; t.z = v[k + 2]; t.w = v[k + 3];
+                    *reinterpret_cast<float4*>(row + first + k) = t;
+        #endif
+                }
+                return;
+            }
+        #endif
+        #pragma unroll
+            for (int k = 0; k < ITEMS; ++k) if (first + k < length) row[first + k] = v[k];
+        }
+
+        #if BC_SMEM
         // B and C of steps [l0, l0 + WINDOW) of one (batch, group), all states, into shared memory (0 past the end).
         __device__ __forceinline__ void stage_bc(const scalar* Bg, const scalar* Cg, int length, int l0, scalar* sB, scalar* sC, bool needB, bool needC)
         {
@@ -115,11 +183,23 @@ internal static class ScanKernelSource
                 if (needC) sC[n * PW + PAD(e)] = in ? Cg[(long long)n * length + l] : (scalar)0;
             }
         }
+        #define BC_SHARED __shared__ scalar sB[NSTATE * PW]; __shared__ scalar sC[NSTATE * PW];
+        #define STAGE_BC(needB, needC) __syncthreads(); stage_bc(Bg, Cg, p.length, l0, sB, sC, needB, needC); __syncthreads();
+        // This lane's steps of state n: from shared memory.
+        #define GET_BC(v, which, n) _Pragma("unroll") for (int k_ = 0; k_ < ITEMS; ++k_) v[k_] = which[(n) * PW + PAD(lane * ITEMS + k_)];
+        #define GET_B(v, n) GET_BC(v, sB, n)
+        #define GET_C(v, n) GET_BC(v, sC, n)
+        #else
+        #define BC_SHARED
+        #define STAGE_BC(needB, needC)
+        // This lane's steps of state n: straight from global memory (0 past the end).
+        #define GET_B(v, n) load_items(v, Bg + (long long)(n) * p.length, first, p.length, p.vec);
+        #define GET_C(v, n) load_items(v, Cg + (long long)(n) * p.length, first, p.length, p.vec);
+        #endif
 
         extern "C" __global__ void __launch_bounds__(ROWS_MAX * 32) mambair_scan_fwd(FwdParams p)
         {
-            __shared__ scalar sB[NSTATE * PW];
-            __shared__ scalar sC[NSTATE * PW];
+            BC_SHARED
             __shared__ scalar sCarry[ROWS_MAX * NSTATE];
             __shared__ scalar sDecay[ROWS_MAX * NSTATE];
             const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -151,42 +231,37 @@ internal static class ScanKernelSource
                 sCarry[warp * NSTATE + n] = h;
                 sDecay[warp * NSTATE + n] = 1;
             }
+            __syncwarp();
             const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
 
             for (int w = wBegin; w < wEnd; ++w)
             {
-                const int l0 = w * WINDOW;
-                __syncthreads();
-                stage_bc(Bg, Cg, p.length, l0, sB, sC, true, !summary);
-                __syncthreads();
-
+                const int l0 = w * WINDOW, first = l0 + lane * ITEMS;
+                STAGE_BC(true, !summary)
                 scalar dt[ITEMS], uu[ITEMS], y[ITEMS];
+                load_items(dt, p.delta + rowoff, first, p.length, p.vec);
+                load_items(uu, p.u + rowoff, first, p.length, p.vec);
         #pragma unroll
                 for (int k = 0; k < ITEMS; ++k)
                 {
-                    const int l = l0 + lane * ITEMS + k;
-                    if (l < p.length)
-                    {
-                        const scalar x = p.delta[rowoff + l] + bd;
-                        dt[k] = p.softplus ? softplus_(x) : x;
-                        uu[k] = p.u[rowoff + l];
-                    }
-                    else { dt[k] = 0; uu[k] = 0; } // identity steps: exp(0) = 1, no input
+                    const scalar x = dt[k] + bd;
+                    // Steps past the end are identities: exp(0) = 1 and no input (u reads 0 there).
+                    dt[k] = first + k < p.length ? (p.softplus ? softplus_(x) : x) : (scalar)0;
                     y[k] = 0;
                 }
 
+                UNROLL_STATES
                 for (int n = 0; n < NSTATE; ++n)
                 {
                     const scalar an = p.A[d * NSTATE + n] * DECAY_SCALE;
-                    const scalar* bn = sB + n * PW;
-                    const scalar* cn = sC + n * PW;
-                    scalar a[ITEMS], bx[ITEMS];
+                    scalar bv[ITEMS], a[ITEMS], bx[ITEMS];
+                    GET_B(bv, n)
                     scalar pa = 1, pb = 0;
         #pragma unroll
                     for (int k = 0; k < ITEMS; ++k)
                     {
                         a[k] = decay_exp(dt[k] * an);
-                        bx[k] = dt[k] * uu[k] * bn[PAD(lane * ITEMS + k)];
+                        bx[k] = dt[k] * uu[k] * bv[k];
                         pb = a[k] * pb + bx[k];
                         pa = pa * a[k];
                     }
@@ -197,12 +272,14 @@ internal static class ScanKernelSource
                     if (p.ckpt && active && lane == 0 && !summary) p.ckpt[(row * windows + w) * NSTATE + n] = carry;
                     if (!summary)
                     {
+                        scalar cv[ITEMS];
+                        GET_C(cv, n)
                         scalar h = ea * carry + eb;
         #pragma unroll
                         for (int k = 0; k < ITEMS; ++k)
                         {
                             h = a[k] * h + bx[k];
-                            y[k] += h * cn[PAD(lane * ITEMS + k)];
+                            y[k] += h * cv[k];
                         }
                     }
                     const scalar ta = __shfl_sync(FULL, pa, 31), tb = __shfl_sync(FULL, pb, 31);
@@ -211,21 +288,20 @@ internal static class ScanKernelSource
                         sCarry[warp * NSTATE + n] = ta * carry + tb;
                         sDecay[warp * NSTATE + n] *= ta;
                     }
+                    __syncwarp();
                 }
 
                 if (active && !summary)
                 {
+                    scalar zz[ITEMS];
+                    if (p.z) load_items(zz, p.z + rowoff, first, p.length, p.vec);
         #pragma unroll
                     for (int k = 0; k < ITEMS; ++k)
                     {
-                        const int l = l0 + lane * ITEMS + k;
-                        if (l < p.length)
-                        {
-                            scalar o = y[k] + Dd * uu[k];
-                            if (p.z) { const scalar zz = p.z[rowoff + l]; o *= zz * sigmoid_(zz); }
-                            p.out[rowoff + l] = o;
-                        }
+                        y[k] += Dd * uu[k];
+                        if (p.z) y[k] *= zz[k] * sigmoid_(zz[k]);
                     }
+                    store_items(p.out + rowoff, first, p.length, y, p.vec);
                 }
             }
             __syncwarp();
@@ -242,8 +318,7 @@ internal static class ScanKernelSource
 
         extern "C" __global__ void __launch_bounds__(ROWS_MAX * 32) mambair_scan_bwd(BwdParams p)
         {
-            __shared__ scalar sB[NSTATE * PW];
-            __shared__ scalar sC[NSTATE * PW];
+            BC_SHARED
             __shared__ scalar sRB[ROWS_MAX * PW];
             __shared__ scalar sRC[ROWS_MAX * PW];
             __shared__ scalar sCarry[ROWS_MAX * NSTATE];
@@ -283,48 +358,51 @@ internal static class ScanKernelSource
                 sGA[warp * NSTATE + n] = 0;
                 sDecay[warp * NSTATE + n] = 1;
             }
+            __syncwarp();
             const scalar Dd = p.D ? p.D[d] : (scalar)0, bd = p.bias ? p.bias[d] : (scalar)0;
             scalar dDacc = 0, dbacc = 0;
 
             for (int w = wEnd - 1; w >= wBegin; --w)
             {
-                const int l0 = w * WINDOW;
-                __syncthreads();
-                stage_bc(Bg, Cg, p.length, l0, sB, sC, !summary, true);
-                __syncthreads();
-
+                const int l0 = w * WINDOW, first = l0 + lane * ITEMS;
+                STAGE_BC(!summary, true)
                 scalar dt[ITEMS], uu[ITEMS], gy[ITEMS], dsp[ITEMS], sumB[ITEMS], sumA[ITEMS], y[ITEMS];
+                load_items(dt, p.delta + rowoff, first, p.length, p.vec);
+                load_items(uu, p.u + rowoff, first, p.length, p.vec);
+                load_items(gy, p.gout + rowoff, first, p.length, p.vec);
+                if (p.z)
+                {
+                    scalar zz[ITEMS];
+                    load_items(zz, p.z + rowoff, first, p.length, p.vec);
+        #pragma unroll
+                    for (int k = 0; k < ITEMS; ++k) gy[k] *= zz[k] * sigmoid_(zz[k]);
+                }
         #pragma unroll
                 for (int k = 0; k < ITEMS; ++k)
                 {
-                    const int l = l0 + lane * ITEMS + k;
-                    if (l < p.length)
-                    {
-                        const scalar x = p.delta[rowoff + l] + bd;
-                        if (p.softplus) { dt[k] = softplus_(x); dsp[k] = x <= (scalar)20 ? sigmoid_(x) : (scalar)1; }
-                        else { dt[k] = x; dsp[k] = 1; }
-                        uu[k] = p.u[rowoff + l];
-                        const scalar go = p.gout[rowoff + l];
-                        if (p.z) { const scalar zz = p.z[rowoff + l]; gy[k] = go * zz * sigmoid_(zz); }
-                        else gy[k] = go;
-                    }
-                    else { dt[k] = 0; uu[k] = 0; gy[k] = 0; dsp[k] = 0; }
+                    const bool in = first + k < p.length;
+                    const scalar x = dt[k] + bd;
+                    if (p.softplus) { dt[k] = softplus_(x); dsp[k] = x <= (scalar)20 ? sigmoid_(x) : (scalar)1; }
+                    else { dt[k] = x; dsp[k] = 1; }
+                    if (!in) { dt[k] = 0; dsp[k] = 0; } // identity steps (u and gy read 0 there)
                     sumB[k] = 0; sumA[k] = 0; y[k] = 0;
                 }
 
                 if (summary)
                 {
                     // Only the adjoint map of each state over this window: E_first = qa*E_in + qb.
+                    UNROLL_STATES
                     for (int n = 0; n < NSTATE; ++n)
                     {
                         const scalar an = p.A[d * NSTATE + n] * DECAY_SCALE;
-                        const scalar* cn = sC + n * PW;
+                        scalar cv[ITEMS];
+                        GET_C(cv, n)
                         scalar qa = 1, qb = 0;
         #pragma unroll
                         for (int k = ITEMS - 1; k >= 0; --k)
                         {
                             const scalar a = decay_exp(dt[k] * an);
-                            qb = a * (gy[k] * cn[PAD(lane * ITEMS + k)] + qb);
+                            qb = a * (gy[k] * cv[k] + qb);
                             qa = a * qa;
                         }
                         scan_backward(qa, qb, lane);
@@ -334,23 +412,25 @@ internal static class ScanKernelSource
                             sCarry[warp * NSTATE + n] = fa * sCarry[warp * NSTATE + n] + fb;
                             sDecay[warp * NSTATE + n] *= fa;
                         }
+                        __syncwarp();
                     }
                     continue;
                 }
 
+                UNROLL_STATES
                 for (int n = 0; n < NSTATE; ++n)
                 {
                     const scalar An = p.A[d * NSTATE + n], an = An * DECAY_SCALE;
-                    const scalar* bn = sB + n * PW;
-                    const scalar* cn = sC + n * PW;
-                    scalar a[ITEMS], bx[ITEMS], h[ITEMS];
+                    scalar bv[ITEMS], cv[ITEMS], a[ITEMS], bx[ITEMS], h[ITEMS];
+                    GET_B(bv, n)
+                    GET_C(cv, n)
                     // States of this window from its checkpoint.
                     scalar pa = 1, pb = 0;
         #pragma unroll
                     for (int k = 0; k < ITEMS; ++k)
                     {
                         a[k] = decay_exp(dt[k] * an);
-                        bx[k] = dt[k] * uu[k] * bn[PAD(lane * ITEMS + k)];
+                        bx[k] = dt[k] * uu[k] * bv[k];
                         pb = a[k] * pb + bx[k];
                         pa = pa * a[k];
                     }
@@ -365,7 +445,7 @@ internal static class ScanKernelSource
                         {
                             hp = a[k] * hp + bx[k];
                             h[k] = hp;
-                            y[k] += hp * cn[PAD(lane * ITEMS + k)];
+                            y[k] += hp * cv[k];
                         }
                     }
                     // Adjoint: G_l = gy_l*C_l + E_{l+1}, E_l = a_l*G_l; each lane's steps map E entering from the right
@@ -374,7 +454,7 @@ internal static class ScanKernelSource
         #pragma unroll
                     for (int k = ITEMS - 1; k >= 0; --k)
                     {
-                        qb = a[k] * (gy[k] * cn[PAD(lane * ITEMS + k)] + qb);
+                        qb = a[k] * (gy[k] * cv[k] + qb);
                         qa = a[k] * qa;
                     }
                     scan_backward(qa, qb, lane);
@@ -388,12 +468,11 @@ internal static class ScanKernelSource
                     for (int k = ITEMS - 1; k >= 0; --k)
                     {
                         const int e = lane * ITEMS + k;
-                        const scalar ck = cn[PAD(e)], bk = bn[PAD(e)];
-                        const scalar G = gy[k] * ck + E;
+                        const scalar G = gy[k] * cv[k] + E;
                         const scalar hp = k > 0 ? h[k - 1] : hs;
                         sRC[warp * PW + PAD(e)] = active ? gy[k] * h[k] : (scalar)0;
                         sRB[warp * PW + PAD(e)] = active ? G * dt[k] * uu[k] : (scalar)0;
-                        sumB[k] += G * bk;
+                        sumB[k] += G * bv[k];
                         const scalar t = G * hp * a[k];
                         sumA[k] += t * An;
                         dAn += t * dt[k];
@@ -419,23 +498,29 @@ internal static class ScanKernelSource
 
                 if (active)
                 {
+                    scalar o1[ITEMS], o2[ITEMS];
         #pragma unroll
                     for (int k = 0; k < ITEMS; ++k)
                     {
-                        const int l = l0 + lane * ITEMS + k;
-                        if (l < p.length)
+                        o1[k] = (uu[k] * sumB[k] + sumA[k]) * dsp[k]; // d(delta), 0 past the end
+                        dbacc += o1[k];
+                        o2[k] = dt[k] * sumB[k] + Dd * gy[k];       // du
+                        dDacc += gy[k] * uu[k];
+                    }
+                    store_items(p.gdelta + rowoff, first, p.length, o1, p.vec);
+                    store_items(p.gu + rowoff, first, p.length, o2, p.vec);
+                    if (p.z)
+                    {
+                        scalar zz[ITEMS], go[ITEMS];
+                        load_items(zz, p.z + rowoff, first, p.length, p.vec);
+                        load_items(go, p.gout + rowoff, first, p.length, p.vec);
+        #pragma unroll
+                        for (int k = 0; k < ITEMS; ++k)
                         {
-                            const scalar ddelta = (uu[k] * sumB[k] + sumA[k]) * dsp[k];
-                            p.gdelta[rowoff + l] = ddelta;
-                            dbacc += ddelta;
-                            p.gu[rowoff + l] = dt[k] * sumB[k] + Dd * gy[k];
-                            dDacc += gy[k] * uu[k];
-                            if (p.z)
-                            {
-                                const scalar zz = p.z[rowoff + l], s = sigmoid_(zz);
-                                p.gz[rowoff + l] = p.gout[rowoff + l] * (y[k] + Dd * uu[k]) * s * ((scalar)1 + zz * ((scalar)1 - s));
-                            }
+                            const scalar s = sigmoid_(zz[k]);
+                            o1[k] = go[k] * (y[k] + Dd * uu[k]) * s * ((scalar)1 + zz[k] * ((scalar)1 - s));
                         }
+                        store_items(p.gz + rowoff, first, p.length, o1, p.vec);
                     }
                 }
             }
