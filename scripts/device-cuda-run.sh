@@ -50,10 +50,10 @@ if has tests; then
   grep -E "\[FAIL\]|Total:" "$log" | tail -12
 fi
 if has sweep; then
-  v=global-u1,global-u2,smem-u1,smem-u2
+  v=global-u1,global-u2,smem-u1
   bench sweep-classic-b4 60 bench scan --device cuda --shape classic-b4 --no-reference --json --repeat 20 --warmup 3 --variants $v
   bench sweep-classic-256 60 bench scan --device cuda --shape classic --size 256x256 --no-reference --json --repeat 10 --warmup 2 --variants $v
-  bench sweep-light-256 90 bench scan --device cuda --shape light --size 256x256 --no-reference --json --repeat 10 --warmup 2 --variants $v --segments 8,22,48
+  bench sweep-light-256 90 bench scan --device cuda --shape light --size 256x256 --no-reference --json --repeat 10 --warmup 2 --variants $v --segments 22,48
   python3 - "$json" "$OUT/variant.txt" <<'PY' | tee -a "$log"
 import json, sys, collections
 best = collections.defaultdict(dict)
