@@ -14,7 +14,9 @@ namespace MambaIR.Ops;
 /// <para>
 /// Sequential over L inside each lane's 8 (float64: 4) steps with the state in registers, the 32 lanes of a warp
 /// combined by a shuffle scan, windows of 32 lanes' steps one after another; one warp per (batch, channel), four channels
-/// of a group per block sharing B and C in shared memory. Memory of the forward: the output, the last state if asked,
+/// of a group per block (they read the same B and C, so L1 serves three of them; see <see cref="CudaScanVariant"/>).
+/// With too few rows to fill the GPU, each row's sequence is cut into segments scanned by separate warps after a
+/// summary pass (<see cref="CudaScanKernels.Segmentation(long, long, int, int?)"/>). Memory of the forward: the output, the last state if asked,
 /// and with autograd the state entering every window (1/16 of u's size at N = 16 in float32). The backward recomputes
 /// each window's states from those checkpoints and never stores (Bt, Dm, L, N).
 /// </para>

@@ -6,8 +6,8 @@ namespace MambaIR.Ops.Cuda;
 /// lane, a divisor of 32) and <c>ROWS_MAX</c> (warps, i.e. channels, per block).
 /// <para>
 /// Layout of the work: a block holds up to ROWS_MAX channels of one (batch, group), one warp per channel, so the block's
-/// warps share the group's B and C, which are staged in shared memory one window of 32·ITEMS steps at a time. Inside a
-/// window, lane i owns the ITEMS consecutive steps [i·ITEMS, (i+1)·ITEMS): for each state n it composes its steps'
+/// warps read the same B and C (straight from global memory, or staged in shared memory one window of 32·ITEMS steps
+/// at a time with BC_SMEM). Inside a window, lane i owns the ITEMS consecutive steps [i·ITEMS, (i+1)·ITEMS): for each state n it composes its steps'
 /// affine maps h ↦ a·h + b sequentially in registers, the warp combines the 32 lanes' maps with a shuffle scan (the
 /// chunks combined in parallel), and each lane replays its steps from its start state. Windows follow each other,
 /// the state carried between them per (channel, n). The forward can save the state entering every window (the
