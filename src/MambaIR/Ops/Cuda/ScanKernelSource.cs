@@ -7,10 +7,11 @@ namespace MambaIR.Ops.Cuda;
 /// <para>
 /// Layout of the work: a block holds up to ROWS_MAX channels of one (batch, group), one warp per channel, so the block's
 /// warps read the same B and C (straight from global memory, or staged in shared memory one window of 32·ITEMS steps
-/// at a time with BC_SMEM). Inside a window, lane i owns the ITEMS consecutive steps [i·ITEMS, (i+1)·ITEMS): for each state n it composes its steps'
-/// affine maps h ↦ a·h + b sequentially in registers, the warp combines the 32 lanes' maps with a shuffle scan (the
-/// chunks combined in parallel), and each lane replays its steps from its start state. Windows follow each other,
-/// the state carried between them per (channel, n). The forward can save the state entering every window (the
+/// at a time with BC_SMEM). Inside a window, lane i owns the ITEMS consecutive steps [i·ITEMS, (i+1)·ITEMS): for each
+/// state n it composes its steps' affine maps h ↦ a·h + b sequentially in registers, the warp combines the 32 lanes'
+/// maps with a shuffle scan (the chunks combined in parallel), and each lane replays its steps from its start state.
+/// Windows follow each other, the state carried between them per (channel, n); few long rows are also cut into
+/// segments scanned by separate blocks (a summary pass gives each segment its start). The forward can save the state entering every window (the
 /// checkpoints); the backward walks the windows last to first, recomputes each window's states from its checkpoint,
 /// runs the adjoint recurrence backwards with the same scan (suffix direction), and adds the block's dB/dC
 /// contributions (summed over its channels in shared memory) to global memory with atomics. Nothing of size
