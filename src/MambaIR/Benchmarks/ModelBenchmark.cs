@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MambaIR.Benchmarks;
 
 /// <summary>
-/// Single-image latency of a whole MambaIR network (randomly initialised; weights do not change the cost) on CPU,
+/// Single-image latency of a whole network of any family (a preset of <see cref="NetworkPresets"/>, randomly initialised; weights do not change the cost) on CPU,
 /// with the share of the time spent in the selective scan (timed around every scan call) versus everything else.
 /// </summary>
 public static class ModelBenchmark
@@ -26,11 +26,11 @@ public static class ModelBenchmark
     public static Report Run(string preset, int height, int width, Options options)
     {
         if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
-        var config = MambaIRPresets.Get(preset).Config;
+        var config = NetworkPresets.Get(preset).Config;
         using var scope = NewDisposeScope();
         manual_seed(0);
         var device = options.Device ?? CPU;
-        using var net = new MambaIRNet(config);
+        using var net = config.CreateNetwork();
         net.to(device).eval();
         var image = rand(1, config.InChans, height, width).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.

@@ -1,0 +1,80 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MambaIR.Models.V2;
+
+/// <summary>
+/// The attentive state-space module, ASSM (key <c>assm</c>), on (B, H·W, C) tokens x = norm3(X):
+/// <list type="number">
+/// <item>prompts E = embeddingB.weight · embeddingA.weight (num_tokens × d_state; embeddingA is the layer's);</item>
+/// <item>routing: route = [Linear C→C/3, GELU, Linear C/3→T, LogSoftmax]; a one-hot class per pixel
+/// (<see cref="MambaIRv2Routing"/>), prompt = one-hot · E, in raster order;</item>
+/// <item>semantic-guided neighbouring: pixels stably sorted by class id;</item>
+/// <item>input path: in_proj (1×1 conv C→D) then x ⊙ sigmoid(CPE(x)) (depthwise 3×3), gathered in sorted order;</item>
+/// <item>the scan (<see cref="SingleDirectionScan"/>) with the prompt added to C <b>position by position</b>: sorted
+/// position i gets the prompt of raster pixel i, exactly as the official code does (csguoh/MambaIR issue #115);</item>
+/// <item>out_proj(out_norm(y)) (LayerNorm D, Linear D→C with bias; no SiLU gate), scattered back to raster order.</item>
+/// </list>
+/// </summary>
+public sealed class AttentiveStateSpace : nn.Module
+{
+    private readonly SingleDirectionScan selectiveScan;
+    private readonly LayerNorm out_norm;
+    private readonly Linear out_proj;
+    private readonly Sequential in_proj;
+    private readonly Sequential CPE;
+    private readonly Embedding embeddingB;
+    private readonly Sequential route;
+    private readonly long hidden;
+
+    public AttentiveStateSpace(MambaIRv2Config config) : base(nameof(AttentiveStateSpace))
+    {
+        long c = config.EmbedDim;
+        hidden = config.Hidden;
+        selectiveScan = new SingleDirectionScan(hidden, config.DState, config.DtRank);
+        out_norm = nn.LayerNorm(hidden);
+        out_proj = nn.Linear(hidden, c);
+        in_proj = nn.Sequential(("0", nn.Conv2d(c, hidden, 1)));
+        CPE = nn.Sequential(("0", nn.Conv2d(hidden, hidden, 3, padding: 1, groups: hidden)));
+        embeddingB = nn.Embedding(config.NumTokens, config.InnerRank);
+        using (no_grad()) embeddingB.weight!.uniform_(-1.0 / config.NumTokens, 1.0 / config.NumTokens);
+        route = nn.Sequential(
+            ("0", nn.Linear(c, config.RouteHidden)),
+            ("1", nn.GELU()),
+            ("2", nn.Linear(config.RouteHidden, config.NumTokens)),
+            ("3", nn.LogSoftmax(-1)));
+        RegisterComponents();
+    }
+
+    /// <param name="x">(B, H·W, C), raster order.</param>
+    /// <param name="token">The layer's <c>embeddingA.weight</c>, (inner_rank, d_state).</param>
+    /// <param name="noise">Gumbel noise for stochastic routing, or null for the deterministic argmax.</param>
+    internal Tensor Forward(Tensor x, long h, long w, Tensor token, GumbelNoise? noise)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], n = x.shape[1], c = x.shape[2];
+        var prompts = embeddingB.weight!.matmul(token);                                       // (T, N)
+
+        // gumbel_softmax(logits, tau=1, hard=True): y_soft = softmax(logits + g); one-hot of its argmax,
+        // returned as y_hard − y_soft.detach() + y_soft (forward: the one-hot; gradient: the softmax's).
+        var logits = route.forward(x);                                                        // (B, n, T), log-probabilities
+        if (noise is not null) logits = logits + noise.Sample(logits);
+        var soft = logits.softmax(-1);
+        var cls = soft.argmax(-1);                                                            // (B, n)
+        var hard = nn.functional.one_hot(cls, soft.shape[^1]).to(soft.dtype);
+        var policy = hard - soft.detach() + soft;
+        var prompt = policy.matmul(prompts);                                                  // (B, n, N), raster order
+
+        var (_, order) = cls.sort(dim: -1, stable: true);                                     // sorted position → pixel
+        var inverse = zeros_like(order).scatter_(1, order, arange(n, dtype: order.dtype, device: order.device).expand(b, n));
+
+        var img = x.transpose(1, 2).reshape(b, c, h, w);
+        var v = in_proj.forward(img);
+        v = v * CPE.forward(v).sigmoid();
+        var sorted = v.reshape(b, hidden, n).gather(2, order.unsqueeze(1).expand(b, hidden, n)); // (B, D, n)
+        var y = selectiveScan.Forward(sorted, prompt).transpose(1, 2);                           // (B, n, D), sorted order
+        y = out_proj.forward(out_norm.forward(y));
+        return y.gather(1, inverse.unsqueeze(-1).expand(b, n, c)).MoveToOuterDisposeScope();
+    }
+}
