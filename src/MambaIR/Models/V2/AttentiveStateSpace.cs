@@ -56,18 +56,9 @@ public sealed class AttentiveStateSpace : nn.Module
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
         var prompts = embeddingB.weight!.matmul(token);                                       // (T, N)
 
-        // gumbel_softmax(logits, tau=1, hard=True): y_soft = softmax(logits + g); one-hot of its argmax,
-        // returned as y_hard − y_soft.detach() + y_soft (forward: the one-hot; gradient: the softmax's).
-        var logits = route.forward(x);                                                        // (B, n, T), log-probabilities
-        if (noise is not null) logits = logits + noise.Sample(logits);
-        var soft = logits.softmax(-1);
-        var cls = soft.argmax(-1);                                                            // (B, n)
-        var hard = nn.functional.one_hot(cls, soft.shape[^1]).to(soft.dtype);
-        var policy = hard - soft.detach() + soft;
+        var (policy, cls) = SemanticRouting.Classify(route.forward(x), noise);                // (B, n, T) one-hot, (B, n)
         var prompt = policy.matmul(prompts);                                                  // (B, n, N), raster order
-
-        var (_, order) = cls.sort(dim: -1, stable: true);                                     // sorted position → pixel
-        var inverse = zeros_like(order).scatter_(1, order, arange(n, dtype: order.dtype, device: order.device).expand(b, n));
+        var (order, inverse) = SemanticRouting.SortByClass(cls);
 
         var img = x.transpose(1, 2).reshape(b, c, h, w);
         var v = in_proj.forward(img);
