@@ -140,6 +140,61 @@ public class MambaIRv2ModelTests
         Assert.True(net.forward(x).SameAs(det1));
     }
 
+    [Fact]
+    public void InferenceAndTrainingRoutingGiveTheSameOutput()
+    {
+        // Without gradients the prompt is looked up by class; with them it is the straight-through one-hot product.
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        using var net = new MambaIRv2Net(TinyModels.V2());
+        net.to(ScalarType.Float64);
+        Perturb(net);
+        var x = rand(1, 3, 19, 11, dtype: ScalarType.Float64);
+        Tensor inference;
+        using (no_grad()) inference = net.forward(x);
+        var training = net.forward(x);
+        Assert.True(training.requires_grad);
+        // Rounding differences only (a routing difference would change the output at the 1e-3 level or more).
+        double diff = (training.detach() - inference).abs().max().item<double>(), scale = inference.abs().max().item<double>();
+        Assert.True(diff <= 1e-13 * scale, $"max difference {diff:E3} at output scale {scale:E3}");
+    }
+
+    [Fact]
+    public void ShiftedLayersGiveTheOfficialResultWithTheBorderWindowsApart()
+    {
+        // The attention of a shifted layer computed as the official code does it (roll, partition, full masked softmax,
+        // reverse, roll back), against the layer's plan (interior windows without the mask, border windows with it).
+        using var scope = NewDisposeScope();
+        manual_seed(10);
+        const long b = 2, h = 24, w = 32, ws = 8, heads = 2, c = 12;
+        using var attention = new WindowAttention(c, ws, heads);
+        attention.to(ScalarType.Float64);
+        Perturb(attention);
+        var qkvMap = randn(new long[] { b, h, w, 3 * c }, dtype: ScalarType.Float64);
+        var rpi = WindowGeometry.RelativePositionIndex(ws);
+        var table = attention.named_parameters().Single(p => p.name == "relative_position_bias_table").parameter;
+        var proj = attention.named_modules().Single(m => m.name == "proj").module as TorchSharp.Modules.Linear;
+
+        // Official.
+        var rolled = qkvMap.roll(new long[] { -ws / 2, -ws / 2 }, new long[] { 1, 2 });
+        var win = WindowGeometry.Partition(rolled, ws).view(-1, ws * ws, 3 * c);
+        var parts = win.reshape(-1, ws * ws, 3, heads, c / heads).permute(2, 0, 3, 1, 4);
+        var attn = (parts[0] * Math.Pow(c / heads, -0.5)).matmul(parts[1].transpose(-2, -1));
+        attn = attn + table.index_select(0, rpi.view(-1)).view(ws * ws, ws * ws, -1).permute(2, 0, 1).unsqueeze(0);
+        var mask = WindowGeometry.ShiftedWindowMask(h, w, ws, ScalarType.Float64, CPU);
+        attn = (attn.view(b, -1, heads, ws * ws, ws * ws) + mask.unsqueeze(1).unsqueeze(0)).view(-1, heads, ws * ws, ws * ws).softmax(-1);
+        var outWin = proj!.forward(attn.matmul(parts[2]).transpose(1, 2).reshape(-1, ws * ws, c));
+        var official = WindowGeometry.Reverse(outWin.view(-1, ws, ws, c), ws, h, w).roll(new long[] { ws / 2, ws / 2 }, new long[] { 1, 2 });
+
+        // Ours.
+        var plan = WindowPlan.Create(h, w, ws, ws / 2, ScalarType.Float64, CPU);
+        Assert.Equal(12, plan.Windows);
+        Assert.Equal(6, plan.Interior);   // 3 × 4 windows; the last row and column have the mask
+        var tokens = qkvMap.view(b, h * w, 3 * c).index_select(1, plan.Order).view(-1, ws * ws, 3 * c);
+        var ours = attention.Forward(tokens, rpi, plan).view(b, h * w, c).index_select(1, plan.Inverse).view(b, h, w, c);
+        Assert.True((ours - official).abs().max().item<double>() <= 1e-13);
+    }
+
     [Theory]
     [InlineData(false, 2, 9, 13)]
     [InlineData(true, 3, 5, 4)]

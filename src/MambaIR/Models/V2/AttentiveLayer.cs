@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace MambaIR.Models.V2;
 
 /// <summary>What every attentive layer of one forward shares: the padded feature size, the relative position index,
-/// the shifted-window mask and the routing noise.</summary>
-internal sealed record V2ForwardContext(long Height, long Width, Tensor RelativePositionIndex, Tensor? ShiftMask, GumbelNoise? Noise);
+/// the window plans (plain and shifted, the latter with the shifted-window masks) and the routing noise.</summary>
+internal sealed record V2ForwardContext(long Height, long Width, Tensor RelativePositionIndex, WindowPlan Windows, WindowPlan? ShiftedWindows,
+    GumbelNoise? Noise);
 
 /// <summary>
 /// MambaIRv2's attentive layer (key <c>layers.{i}.residual_group.layers.{j}</c>) on (B, H·W, C) tokens X:
@@ -57,15 +58,13 @@ public sealed class AttentiveLayer : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], h = ctx.Height, w = ctx.Width, ws = windowSize;
 
-        // Part 1: (shifted) window attention + FFN.
+        // Part 1: (shifted) window attention + FFN. LayerNorm, wqkv and proj act per token, so the tokens are put in
+        // (rolled) window order first and back after proj: the same values as the official roll, partition, reverse, roll.
         var shortcut = x;
-        var qkv = wqkv.forward(norm1.forward(x)).view(b, h, w, 3 * c);
-        if (shiftSize > 0) qkv = qkv.roll(new[] { -shiftSize, -shiftSize }, new long[] { 1, 2 });
-        var windows = WindowGeometry.Partition(qkv, ws).view(-1, ws * ws, 3 * c);
-        var attn = win_mhsa.Forward(windows, ctx.RelativePositionIndex, shiftSize > 0 ? ctx.ShiftMask : null);
-        var attnMap = WindowGeometry.Reverse(attn.view(-1, ws, ws, c), ws, h, w);
-        if (shiftSize > 0) attnMap = attnMap.roll(new[] { shiftSize, shiftSize }, new long[] { 1, 2 });
-        var xWin = attnMap.reshape(b, n, c) + shortcut;
+        var plan = shiftSize > 0 ? ctx.ShiftedWindows! : ctx.Windows;
+        var windows = wqkv.forward(norm1.forward(x.index_select(1, plan.Order))).view(-1, ws * ws, 3 * c);
+        var attn = win_mhsa.Forward(windows, ctx.RelativePositionIndex, plan);
+        var xWin = attn.view(b, n, c).index_select(1, plan.Inverse) + shortcut;
         xWin = convffn1.Forward(norm2.forward(xWin), h, w) + xWin;
         x = shortcut * scale1 + xWin;
 

@@ -56,8 +56,21 @@ public sealed class AttentiveStateSpace : nn.Module
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
         var prompts = embeddingB.weight!.matmul(token);                                       // (T, N)
 
-        var (policy, cls) = SemanticRouting.Classify(route.forward(x), noise);                // (B, n, T) one-hot, (B, n)
-        var prompt = policy.matmul(prompts);                                                  // (B, n, N), raster order
+        var logits = route.forward(x);                                                        // (B, n, T) log-probabilities
+        Tensor prompt, cls;                                                                   // (B, n, N) in raster order, (B, n)
+        if (is_grad_enabled() && (logits.requires_grad || prompts.requires_grad))
+        {
+            // Training: the straight-through one-hot, so that the router and the prompts get their gradients.
+            (var policy, cls) = SemanticRouting.Classify(logits, noise);
+            prompt = policy.matmul(prompts);
+        }
+        else
+        {
+            // Inference: the one-hot times E is E's row of the class (the official y_hard − y_soft + y_soft differs
+            // from 1 by at most an ulp, so the two agree to rounding).
+            cls = SemanticRouting.Classes(logits, noise);
+            prompt = prompts.index_select(0, cls.view(-1)).view(b, n, -1);
+        }
         var (order, inverse) = SemanticRouting.SortByClass(cls);
 
         var img = x.transpose(1, 2).reshape(b, c, h, w);

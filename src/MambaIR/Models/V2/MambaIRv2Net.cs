@@ -98,8 +98,9 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
         long h = x.shape[2], w = x.shape[3];
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;
-        var mask = anyShifted ? WindowGeometry.ShiftedWindowMask(h, w, Config.WindowSize, x.dtype, x.device) : null;
-        var ctx = new V2ForwardContext(h, w, relative_position_index_SA, mask, noise);
+        var windows = WindowPlan.Create(h, w, Config.WindowSize, 0, x.dtype, x.device);
+        var shifted = anyShifted ? WindowPlan.Create(h, w, Config.WindowSize, Config.ShiftSize, x.dtype, x.device) : null;
+        var ctx = new V2ForwardContext(h, w, relative_position_index_SA, windows, shifted, noise);
 
         Tensor y;
         if (Config.Upsampler == Upsampler.None)

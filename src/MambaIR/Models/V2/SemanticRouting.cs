@@ -22,6 +22,14 @@ internal static class SemanticRouting
         return (policy.MoveToOuterDisposeScope(), cls.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The class ids alone, argmax(softmax(logits + g)), as <see cref="Classify"/> picks them.</summary>
+    public static Tensor Classes(Tensor logits, GumbelNoise? noise)
+    {
+        using var scope = NewDisposeScope();
+        if (noise is not null) logits = logits + noise.Sample(logits);
+        return logits.softmax(-1).argmax(-1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Semantic-guided neighbouring: the pixels of each image stably sorted by class id (ties in raster order),
     /// as (B, n) <c>order</c> (sorted position → pixel) and its inverse (pixel → sorted position).</summary>
     public static (Tensor Order, Tensor Inverse) SortByClass(Tensor classes)

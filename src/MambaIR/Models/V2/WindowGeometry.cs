@@ -23,6 +23,31 @@ public static class WindowGeometry
     }
 
     /// <summary>
+    /// The token order of the official roll → partition (and of its inverse, partition⁻¹ → roll back) as one index:
+    /// entry t (window-major, row-major inside a window, as <see cref="Partition"/> orders them, of the map rolled by
+    /// (−shift, −shift)) is the raster index of the pixel it holds, ((y + shift) mod H)·W + (x + shift) mod W. So
+    /// <c>tokens.index_select(1, order)</c> is the rolled partition of (B, H·W, C) tokens, and
+    /// <c>windows.index_select(1, inverse)</c> with the inverse permutation puts the windows back and rolls them back.
+    /// </summary>
+    /// <param name="windows">The windows in the order wanted (indices of the row-major windows), or null for row-major.</param>
+    public static (Tensor Order, Tensor Inverse) WindowOrder(long h, long w, long ws, long shift, Device device, Tensor? windows = null)
+    {
+        using var scope = NewDisposeScope();
+        var t = arange(h * w, dtype: ScalarType.Int64).view(h / ws, w / ws, ws, ws);       // (wy, wx, py, px) → t
+        var wy = arange(h / ws, dtype: ScalarType.Int64).view(-1, 1, 1, 1);
+        var wx = arange(w / ws, dtype: ScalarType.Int64).view(1, -1, 1, 1);
+        var py = arange(ws, dtype: ScalarType.Int64).view(1, 1, -1, 1);
+        var px = arange(ws, dtype: ScalarType.Int64).view(1, 1, 1, -1);
+        var y = (wy * ws + py + shift).remainder(h);
+        var x = (wx * ws + px + shift).remainder(w);
+        var order = (y * w + x).reshape(-1, ws * ws);
+        if (windows is not null) order = order.index_select(0, windows);
+        order = order.reshape(-1);
+        var inverse = zeros_like(order).scatter_(0, order, t.reshape(-1));
+        return (order.to(device).MoveToOuterDisposeScope(), inverse.to(device).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
     /// The official <c>relative_position_index_SA</c> buffer, (ws², ws²) int64: for tokens i, j of a window (row-major),
     /// (Δh + ws − 1)·(2ws − 1) + (Δw + ws − 1) with Δ = coord_i − coord_j, an index into the ((2ws−1)², heads) bias table.
     /// </summary>
