@@ -99,9 +99,8 @@ public sealed class AttentiveGroup : nn.Module
     internal Tensor Forward(Tensor x, V2ForwardContext ctx)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], c = x.shape[2];
-        var y = residual_group.Forward(x, ctx).transpose(1, 2).view(b, c, ctx.Height, ctx.Width);
-        return (conv.forward(y).flatten(2).transpose(1, 2) + x).MoveToOuterDisposeScope();
+        var y = TokenLayout.AsImage(residual_group.Forward(x, ctx), ctx.Height, ctx.Width);
+        return (TokenLayout.AsTokens(conv.forward(y)) + x).MoveToOuterDisposeScope();
     }
 
     /// <summary>The official <c>BasicBlock</c>: the attentive layers, key <c>layers.{j}</c>.</summary>

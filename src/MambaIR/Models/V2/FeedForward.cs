@@ -35,10 +35,9 @@ public sealed class ConvFfn : FeedForward
     {
         using var scope = NewDisposeScope();
         var hid = nn.functional.gelu(fc1.forward(x));
-        long b = hid.shape[0], c = hid.shape[2];
         // (B, L, C) memory seen as (B, C, H, W) channels-last: the conv runs without a transposed copy.
-        var img = hid.transpose(1, 2).view(b, c, h, w);
-        var conv = dwconv.forward(img).flatten(2).transpose(1, 2);
+        var img = TokenLayout.AsImage(hid, h, w);
+        var conv = TokenLayout.AsTokens(dwconv.forward(img));
         return fc2.forward(hid + conv).MoveToOuterDisposeScope();
     }
 
@@ -103,8 +102,7 @@ public sealed class GatedMlp : FeedForward
         {
             using var scope = NewDisposeScope();
             var parts = x.chunk(2, -1);
-            long b = x.shape[0];
-            var g = conv.forward(norm.forward(parts[1]).transpose(1, 2).view(b, half, h, w)).flatten(2).transpose(-1, -2);
+            var g = TokenLayout.AsTokens(conv.forward(TokenLayout.AsImage(norm.forward(parts[1]), h, w)));
             return (parts[0] * g).MoveToOuterDisposeScope();
         }
     }

@@ -127,10 +127,9 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
     /// <summary>(B, C, H, W) shallow features → deep features (B, C, H, W), before conv_after_body.</summary>
     Tensor ForwardFeatures(Tensor x, V2ForwardContext ctx)
     {
-        long b = x.shape[0], c = x.shape[1];
-        var t = patch_embed.forward(x.flatten(2).transpose(1, 2));   // (B, H·W, C), raster order
+        var t = patch_embed.forward(TokenLayout.AsTokens(x));   // (B, H·W, C), raster order
         foreach (var layer in layers) t = layer.Forward(t, ctx);
-        return norm.forward(t).transpose(1, 2).view(b, c, ctx.Height, ctx.Width);
+        return TokenLayout.AsImage(norm.forward(t), ctx.Height, ctx.Width);
     }
 
     /// <summary>'nearest+conv': conv_before_upsample, two (nearest ×2, conv, LeakyReLU 0.2) steps, conv_hr + LeakyReLU 0.2, conv_last.</summary>
