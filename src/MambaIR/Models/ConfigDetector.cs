@@ -10,12 +10,15 @@ using MambaIR.Models.V2;
 namespace MambaIR.Models;
 
 /// <summary>
-/// Recovers every MambaIR v1 hyper-parameter from a state dict alone (keys and shapes):
+/// Detection of the network family and its config from a state dict alone: <see cref="DetectNetwork(IReadOnlyDictionary{string, long[]})"/>
+/// and <see cref="DeriveNetwork"/> dispatch on <see cref="Family"/> to <see cref="V2.MambaIRv2ConfigDetector"/>,
+/// <see cref="UNet.MambaIRUNetConfigDetector"/> or the MambaIR v1 detection below.
+/// <para>MambaIR v1: recovers every hyper-parameter from keys and shapes:
 /// embed_dim and in_chans from conv_first; depths by counting blocks per group; d_state from A_logs; the expand ratio
 /// ("mlp_ratio") from in_proj; upsampler from which head keys exist; scale from the head's conv shapes;
 /// the CAB layout (classic, current light, and the two historic light layouts) from the block keys;
 /// resi_connection and patch_norm from key patterns. <c>img_range</c> is not stored in a checkpoint; every official
-/// model uses 1, which is what is returned.
+/// model uses 1, which is what is returned.</para>
 /// </summary>
 public static class ConfigDetector
 {
