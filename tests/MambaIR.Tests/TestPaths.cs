@@ -16,6 +16,15 @@ public static class TestPaths
     public static string RefVec => Environment.GetEnvironmentVariable("MAMBAIR_REFVEC_DIR") is { Length: > 0 } s
         ? s : Path.Combine(Shared, "refvec");
 
+    /// <summary>
+    /// Folders holding reference vectors of any family (MambaIR, MambaIRv2, MambaIRv2Light, MambaIRUNet): the folders
+    /// listed in <c>MAMBAIR_REFVEC_DIR</c> (separated by the path separator), default <c>../shared/refvec</c> and
+    /// <c>../shared/refvec-v2</c>.
+    /// </summary>
+    public static IReadOnlyList<string> RefVecDirs => Environment.GetEnvironmentVariable("MAMBAIR_REFVEC_DIR") is { Length: > 0 } s
+        ? s.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : [Path.Combine(Shared, "refvec"), Path.Combine(Shared, "refvec-v2")];
+
     public static string Benchmarks => Path.Combine(Shared, "benchmarks");
 
     /// <summary>A fresh empty folder under the system temp folder; deleted by the caller or left for the OS.</summary>

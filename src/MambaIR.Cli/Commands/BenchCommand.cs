@@ -96,7 +96,7 @@ public sealed class BenchCommand : ICliCommand
         var warmup = Warmup(1);
         var tf32 = Tf32();
         var json = Json();
-        var preset = new Option<string>("--preset") { Description = "Network preset, e.g. light-x2, classic-x2 (one of: " + string.Join(", ", MambaIR.Models.MambaIRPresets.All.Select(p => p.Name)) + ").", Required = true };
+        var preset = new Option<string>("--preset") { Description = "Network preset, e.g. light-x2, classic-x2, v2-light-x2, v2-b-x2 (one of: " + string.Join(", ", MambaIR.Models.NetworkPresets.All.Select(p => p.Name)) + ").", Required = true };
         var size = new Option<string>("--size") { Description = "Input image size HxW, e.g. 128x128.", DefaultValueFactory = _ => "128x128" };
         var backend = new Option<string?>("--scan") { Description = "Selective-scan backend (cpu, cuda, chunked, reference); default: the one the network would pick." };
         var device = CliOptions.Device();

@@ -7,10 +7,11 @@ using static TorchSharp.torch;
 namespace MambaIR.Benchmarks;
 
 /// <summary>
-/// Latency of a whole MambaIR network (randomly initialised; weights do not change the cost): one image's forward with
-/// the share of the time spent in the selective scan, or one training step (forward, L1 loss, backward, Adam update) on a
-/// batch of patches. On CUDA every timed run ends by waiting for the device, TF32 is off unless asked for (float32 means
-/// float32, as in the official figures), and the peak device memory is reported.
+/// Latency of a whole network of any family (a preset of <see cref="NetworkPresets"/>, randomly initialised; weights do
+/// not change the cost): one image's forward with the share of the time spent in the selective scan, or one training
+/// step (forward, L1 loss, backward, Adam update) on a batch of patches. On CUDA every timed run ends by waiting for the
+/// device, TF32 is off unless asked for (float32 means float32, as in the official figures), and the peak device memory
+/// is reported.
 /// </summary>
 public static class ModelBenchmark
 {
@@ -35,14 +36,14 @@ public static class ModelBenchmark
     public static Report Run(string preset, int height, int width, Options options)
     {
         if (height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(height), $"image size must be positive, got {height}x{width}");
-        var config = MambaIRPresets.Get(preset).Config;
+        var config = NetworkPresets.Get(preset).Config;
         var device = options.Device ?? CPU;
         bool isCuda = device.type == DeviceType.CUDA;
         using var precision = new Precision(isCuda, options.Tf32);
         long? baseline = BaselineMemory(device);
         using var scope = NewDisposeScope();
         manual_seed(0);
-        using var net = new MambaIRNet(config);
+        using var net = config.CreateNetwork();
         net.to(device).eval();
         var image = rand(1, config.InChans, height, width).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
@@ -85,14 +86,14 @@ public static class ModelBenchmark
     public static TrainReport RunTrainStep(string preset, int batch, int patch, Options options)
     {
         if (batch < 1 || patch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"batch and patch must be positive, got {batch} and {patch}");
-        var config = MambaIRPresets.Get(preset).Config;
+        var config = NetworkPresets.Get(preset).Config;
         var device = options.Device ?? CPU;
         bool isCuda = device.type == DeviceType.CUDA;
         using var precision = new Precision(isCuda, options.Tf32);
         long? baseline = BaselineMemory(device);
         using var scope = NewDisposeScope();
         manual_seed(0);
-        using var net = new MambaIRNet(config);
+        using var net = config.CreateNetwork();
         net.to(device).train();
         var optimizer = optim.Adam(net.parameters(), lr: 2e-4, beta1: 0.9, beta2: 0.99);
         int scale = config.Scale;
