@@ -90,7 +90,7 @@ public static class RuntimeSelfCheck
         using var scope = NewDisposeScope();
         using var io = SafeTensors.Read(ioPath);
         using var loaded = ModelLoader.Load(pth, new ModelLoadOptions { Config = config, DType = dtype, Device = device });
-        var model = loaded.Model;
+        var model = loaded.Model!;   // a loaded checkpoint always has its network
         var expected = io["output_f64"];
         double Rel(Tensor got, Tensor want) => (got.cpu().to_type(ScalarType.Float64) - want).abs().max().item<double>() / Math.Max(want.abs().max().item<double>(), 1e-300);
         double tol = dtype == ScalarType.Float64 ? 1e-10 : 1e-4;

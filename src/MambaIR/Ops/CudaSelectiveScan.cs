@@ -33,7 +33,7 @@ public sealed class CudaSelectiveScan : ISelectiveScan
     /// <summary>What was compiled or read from the kernel cache in this process, with each kernel's registers and local memory.</summary>
     public static IReadOnlyList<string> KernelLog => CudaScanKernels.Log;
 
-    /// <summary>The toolchain, or null with the reason; the first failure is reported once through <see cref="Notice"/>.</summary>
+    /// <summary>The toolchain, or null with the reason; the first failure is reported once through <see cref="Fallback"/>.</summary>
     public static CudaToolchain? Toolchain(out string? failure)
     {
         var tc = CudaToolchain.TryGet(out failure);

@@ -45,7 +45,7 @@ public class CudaRefVecTests(ITestOutputHelper log)
         using var io = SafeTensors.Read(rv.IoPath);
         using var loaded = ModelLoader.Load(rv.PthPath, new ModelLoadOptions { Config = rv.Config, DType = dtype, Device = CUDA });
         Tensor output;
-        using (no_grad()) output = loaded.Model.forward(io["input"].to(dtype).to(CUDA)).cpu();
+        using (no_grad()) output = loaded.Model!.forward(io["input"].to(dtype).to(CUDA)).cpu();
         var expected = io["output_f64"];
         Assert.Equal(expected.shape, output.shape);
         double err = (output.to(ScalarType.Float64) - expected).abs().max().item<double>() / expected.abs().max().item<double>();
@@ -60,7 +60,7 @@ public class CudaRefVecTests(ITestOutputHelper log)
         using var scope = NewDisposeScope();
         using var io = SafeTensors.Read(rv.IoPath);
         using var loaded = ModelLoader.Load(rv.PthPath, new ModelLoadOptions { Config = rv.Config, DType = dtype, Device = CUDA });
-        var model = loaded.Model;
+        var model = loaded.Model!;
         var output = model.forward(io["input"].to(dtype).to(CUDA));
         var loss = (output - io["target"].to(dtype).to(CUDA)).abs().mean();
         double lossValue = loss.detach().cpu().to_type(ScalarType.Float64).item<double>();

@@ -25,7 +25,7 @@ public sealed record PretrainReport(string Source, string? ParamKey, int Loaded,
 }
 
 /// <summary>
-/// BasicSR's <c>load_network(net, path, strict, param_key)</c>: reads <paramref name="paramKey"/> (falling back to
+/// BasicSR's <c>load_network(net, path, strict, param_key)</c>: reads <c>param_key</c> (falling back to
 /// <c>params</c> when the key is absent, as BasicSR does; a flat state dict is also accepted), strips <c>module.</c>,
 /// then with <c>strict</c> requires exactly the network's keys and shapes, and without it copies the keys present in both
 /// with equal shapes, skipping and listing those whose shapes differ (how the official ×3/×4 configs fine-tune from ×2).
