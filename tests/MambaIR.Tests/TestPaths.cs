@@ -51,3 +51,10 @@ public sealed class TorchFixture
 
 [CollectionDefinition("torch")]
 public sealed class TorchCollection : ICollectionFixture<TorchFixture> { }
+
+/// <summary>
+/// Tests that need libtorch's global random generator to themselves (bit-identical training runs and resumes): run
+/// alone, since any test building a network in parallel draws from the same generator.
+/// </summary>
+[CollectionDefinition("global-rng", DisableParallelization = true)]
+public sealed class GlobalRngCollection : ICollectionFixture<TorchFixture> { }

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace MambaIR.Tests.Training;
 
 /// <summary>End-to-end training on tiny models: the loss goes down, resume is bit-identical, checkpoints have the official keys, failures stop cleanly.</summary>
-[Collection("torch")]
+[Collection("global-rng")]
 public class TrainerTests
 {
     static TrainingResult Train(string opt, string root, bool autoResume = false, long? stopAfter = null, params string[] overrides) =>
