@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Packs what a GPU machine without .NET needs into .device/ (git-ignored): a copy of the .NET runtime and a
+# Packs what a GPU machine without .NET needs into .device/ (git-ignored): a copy of the .NET runtime, a
 # framework-dependent Release build of the CLI without libtorch's own CPU libraries, which the
-# machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib).
-# On the GPU machine: bash scripts/device-run.sh runtime --check cuda
+# machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib), the test assembly with xunit's console
+# runner (no SDK needed there), and the reference vectors of ../shared/refvec (which does not travel).
+# On the GPU machine: bash scripts/device-run.sh runtime --check cuda --refvec .device/refvec
+#                     bash scripts/device-test.sh [xunit.console arguments, e.g. -trait Category=Cuda]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.device
@@ -19,4 +21,29 @@ for d in "$out"/cli; do
   rm -f "$d"/libonnxruntime*.so "$d"/libSkiaSharp.so
 done
 tar -C /usr/share/dotnet -cJf "$out/dotnet.tar.xz" dotnet host shared/Microsoft.NETCore.App
-du -sh "$out"/* 
+
+# Tests: the build output without libtorch's CPU binaries and other platforms' natives, plus xunit's console runner.
+dotnet build tests/MambaIR.Tests -c Release -v q -nologo >/dev/null
+src=tests/MambaIR.Tests/bin/Release/net10.0
+mkdir -p "$out/tests/runtimes/linux-x64/native"
+find "$src" -maxdepth 1 -type f -exec cp {} "$out/tests/" \;
+cp "$src/runtimes/linux-x64/native/libLibTorchSharp.so" "$out/tests/runtimes/linux-x64/native/"
+runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 2>/dev/null | tail -1 || true)
+if [ -z "$runner" ]; then
+  tmp=$(mktemp -d)
+  printf '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup><ItemGroup><PackageReference Include="xunit.runner.console" Version="2.4.1" /></ItemGroup></Project>' > "$tmp/r.csproj"
+  dotnet restore "$tmp/r.csproj" -v q >/dev/null
+  rm -rf "$tmp"
+  runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 | tail -1)
+fi
+cp -n "$runner"/* "$out/tests/"
+
+# Reference vectors (MambaIR ones: json, weights, tensors).
+if [ -d ../shared/refvec ]; then
+  mkdir -p "$out/refvec"
+  for j in ../shared/refvec/*.json; do
+    n=$(basename "$j" .json)
+    grep -q '"arch": "MambaIR"' "$j" && cp "$j" "../shared/refvec/$n.pth" "../shared/refvec/$n.io.safetensors" "$out/refvec/"
+  done
+fi
+du -sh "$out"/* "$out"

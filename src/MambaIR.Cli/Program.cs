@@ -9,7 +9,7 @@ var root = new Command("mambair", "MambaIR.NET: MambaIR image restoration (super
     { new HelpOption(), new VersionOption() };
 ICliCommand[] commands =
 [
-    new RestoreCommand(), new InfoCommand(), new EvalCommand(), new DataCommand(), new CheckpointCommand(),
+    new RestoreCommand(), new InfoCommand(), new EvalCommand(), new TrainCommand(), new DataCommand(), new CheckpointCommand(),
     new TextZoomCommand(), new BenchCommand(), new RuntimeCommand(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command.Create());

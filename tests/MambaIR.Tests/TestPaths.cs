@@ -16,6 +16,15 @@ public static class TestPaths
     public static string RefVec => Environment.GetEnvironmentVariable("MAMBAIR_REFVEC_DIR") is { Length: > 0 } s
         ? s : Path.Combine(Shared, "refvec");
 
+    /// <summary>
+    /// Folders holding reference vectors of any family (MambaIR, MambaIRv2, MambaIRv2Light, MambaIRUNet): the folders
+    /// listed in <c>MAMBAIR_REFVEC_DIR</c> (separated by the path separator), default <c>../shared/refvec</c> and
+    /// <c>../shared/refvec-v2</c>.
+    /// </summary>
+    public static IReadOnlyList<string> RefVecDirs => Environment.GetEnvironmentVariable("MAMBAIR_REFVEC_DIR") is { Length: > 0 } s
+        ? s.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : [Path.Combine(Shared, "refvec"), Path.Combine(Shared, "refvec-v2")];
+
     public static string Benchmarks => Path.Combine(Shared, "benchmarks");
 
     /// <summary>A fresh empty folder under the system temp folder; deleted by the caller or left for the OS.</summary>
@@ -42,3 +51,10 @@ public sealed class TorchFixture
 
 [CollectionDefinition("torch")]
 public sealed class TorchCollection : ICollectionFixture<TorchFixture> { }
+
+/// <summary>
+/// Tests that need libtorch's global random generator to themselves (bit-identical training runs and resumes): run
+/// alone, since any test building a network in parallel draws from the same generator.
+/// </summary>
+[CollectionDefinition("global-rng", DisableParallelization = true)]
+public sealed class GlobalRngCollection : ICollectionFixture<TorchFixture> { }

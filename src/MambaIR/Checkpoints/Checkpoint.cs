@@ -60,6 +60,17 @@ public static class Checkpoint
         TorchZipWriter.Save(sd.ToList(), path, wrapKey);
     }
 
+    /// <summary>
+    /// Writes several named state dicts in one PyTorch zip checkpoint, <c>{key: OrderedDict(...), ...}</c>, as BasicSR's
+    /// <c>save_network</c> does for <c>{'params': ..., 'params_ema': ...}</c>. Replaced atomically.
+    /// </summary>
+    public static void SavePth(IReadOnlyList<(string Key, IReadOnlyList<KeyValuePair<string, Tensor>> Tensors)> groups, string path)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        TorchZipWriter.SaveGroups(groups, path);
+    }
+
     /// <summary>Writes tensors as safetensors (see <see cref="SafeTensors.Write"/>).</summary>
     public static void SaveSafetensors(IReadOnlyDictionary<string, Tensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -31,6 +31,23 @@ internal static class TorchZipWriter
         WriteArchive(path, p.Finish(), storages);
     }
 
+    /// <summary>Writes <c>{key1: OrderedDict(...), key2: OrderedDict(...)}</c> (BasicSR's <c>{'params': ..., 'params_ema': ...}</c>).</summary>
+    public static void SaveGroups(IReadOnlyList<(string Key, IReadOnlyList<KeyValuePair<string, Tensor>> Tensors)> groups, string path)
+    {
+        if (groups.Count == 0) throw new ArgumentException("nothing to save", nameof(groups));
+        var p = new PickleWriter();
+        var storages = new List<Tensor>();
+        p.EmptyDict();
+        if (groups.Count > 1) p.Mark();
+        foreach (var (key, tensors) in groups)
+        {
+            p.String(key);
+            WriteOrderedDict(p, tensors, storages, path);
+        }
+        if (groups.Count > 1) p.SetItems(); else p.SetItem();
+        WriteArchive(path, p.Finish(), storages);
+    }
+
     /// <summary>Writes a torch zip archive around a finished <paramref name="pickle"/> whose persistent ids name
     /// <paramref name="storages"/> by index.</summary>
     internal static void WriteArchive(string path, byte[] pickle, IReadOnlyList<Tensor> storages, long zip64Threshold = uint.MaxValue)

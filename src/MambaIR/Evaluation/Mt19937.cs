@@ -26,6 +26,35 @@ public sealed class Mt19937
         _index = N;
     }
 
+    /// <summary>
+    /// A generator seeded with the reference <c>init_by_array</c> (base seed 19650218), which is how CPython's
+    /// <c>random.seed(n)</c> seeds for an integer n: the key is the 32-bit words of |n|, least significant first
+    /// (at least one word).
+    /// </summary>
+    public static Mt19937 FromKey(ReadOnlySpan<uint> key)
+    {
+        if (key.Length == 0) throw new ArgumentException("init_by_array needs at least one key word", nameof(key));
+        var mt = new Mt19937(19650218u);
+        var s = mt._state;
+        int i = 1, j = 0;
+        for (int k = Math.Max(N, key.Length); k > 0; k--)
+        {
+            s[i] = (s[i] ^ ((s[i - 1] ^ (s[i - 1] >> 30)) * 1664525u)) + key[j] + (uint)j;
+            i++; j++;
+            if (i >= N) { s[0] = s[N - 1]; i = 1; }
+            if (j >= key.Length) j = 0;
+        }
+        for (int k = N - 1; k > 0; k--)
+        {
+            s[i] = (s[i] ^ ((s[i - 1] ^ (s[i - 1] >> 30)) * 1566083941u)) - (uint)i;
+            i++;
+            if (i >= N) { s[0] = s[N - 1]; i = 1; }
+        }
+        s[0] = 0x80000000u;
+        mt._index = N;
+        return mt;
+    }
+
     /// <summary>The next tempered 32-bit output.</summary>
     public uint NextUInt32()
     {

@@ -50,7 +50,7 @@ public static class PublishedResults
     public static IReadOnlyList<string> TablesFor(RestorationTask task, Models.ModelDescriptor model) => task switch
     {
         _ when model.IsBaseline && task == RestorationTask.SuperResolution => [],
-        RestorationTask.SuperResolution => [model.Config?.Upsampler == Models.Upsampler.PixelShuffleDirect ? "light" : "classic"],
+        RestorationTask.SuperResolution => [model.Network?.Upsampler == Models.Upsampler.PixelShuffleDirect ? "light" : "classic"],
         RestorationTask.Denoising when model.InputChannels == 3 => ["color-dn"],
         RestorationTask.JpegArtifactRemoval when model.InputChannels == 1 => ["jpeg-car"],
         _ => [],

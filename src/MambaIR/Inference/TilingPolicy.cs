@@ -17,8 +17,11 @@ namespace MambaIR.Inference;
 /// </summary>
 public sealed class TilingPolicy
 {
-    /// <summary>Images of at most this many pixels that fit in memory run whole under <c>auto</c> without a speed measurement.</summary>
-    public const long SmallImagePixels = 128 * 128;
+    /// <summary>
+    /// Images of at most this many pixels that fit in memory run whole under <c>auto</c> without a speed measurement: at
+    /// this size the measurement would cost as much as the image, and tiles would only add overlap and lose context.
+    /// </summary>
+    public const long SmallImagePixels = 256 * 256;
 
     enum Kind { Auto, Whole, Fixed, Official }
 

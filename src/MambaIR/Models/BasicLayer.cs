@@ -9,9 +9,13 @@ public sealed class BasicLayer : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<VSSBlock> blocks;
 
-    public BasicLayer(MambaIRConfig config, int depth) : base(nameof(BasicLayer))
+    /// <param name="config">The network hyper-parameters.</param>
+    /// <param name="depth">Number of blocks.</param>
+    /// <param name="dropPath">Per-block stochastic-depth probabilities (length <paramref name="depth"/>), or null for none.</param>
+    public BasicLayer(MambaIRConfig config, int depth, IReadOnlyList<double>? dropPath = null) : base(nameof(BasicLayer))
     {
-        blocks = new ModuleList<VSSBlock>(Enumerable.Range(0, depth).Select(_ => new VSSBlock(config)).ToArray());
+        if (dropPath != null && dropPath.Count != depth) throw new ArgumentException($"{dropPath.Count} drop path rates for {depth} blocks", nameof(dropPath));
+        blocks = new ModuleList<VSSBlock>(Enumerable.Range(0, depth).Select(j => new VSSBlock(config, dropPath?[j] ?? 0)).ToArray());
         RegisterComponents();
     }
 

@@ -4,20 +4,60 @@ using static TorchSharp.torch;
 
 
 using MambaIR.Checkpoints;
+using MambaIR.Models.UNet;
+using MambaIR.Models.V2;
 
 namespace MambaIR.Models;
 
 /// <summary>
-/// Recovers every MambaIR v1 hyper-parameter from a state dict alone (keys and shapes):
+/// Detection of the network family and its config from a state dict alone: <see cref="DetectNetwork(IReadOnlyDictionary{string, long[]})"/>
+/// and <see cref="DeriveNetwork"/> dispatch on <see cref="Family"/> to <see cref="V2.MambaIRv2ConfigDetector"/>,
+/// <see cref="UNet.MambaIRUNetConfigDetector"/> or the MambaIR v1 detection below.
+/// <para>MambaIR v1: recovers every hyper-parameter from keys and shapes:
 /// embed_dim and in_chans from conv_first; depths by counting blocks per group; d_state from A_logs; the expand ratio
 /// ("mlp_ratio") from in_proj; upsampler from which head keys exist; scale from the head's conv shapes;
 /// the CAB layout (classic, current light, and the two historic light layouts) from the block keys;
 /// resi_connection and patch_norm from key patterns. <c>img_range</c> is not stored in a checkpoint; every official
-/// model uses 1, which is what is returned.
+/// model uses 1, which is what is returned.</para>
 /// </summary>
 public static class ConfigDetector
 {
     const string Block0 = "layers.0.residual_group.blocks.0.";
+
+    /// <summary>
+    /// The family of a state dict from its keys: MambaIRv2 / MambaIRv2-light (ASSM keys <c>.assm.</c>, <c>embeddingA</c>),
+    /// the real-denoising U-Net (<c>patch_embed.proj.weight</c>, <c>encoder_level1.*</c>), else MambaIR v1 (whose
+    /// detection explains what is missing when it is not v1 either).
+    /// </summary>
+    public static NetworkArchitecture Family(IReadOnlyDictionary<string, long[]> shapes)
+    {
+        if (MambaIRv2ConfigDetector.Recognises(shapes)) return MambaIRv2ConfigDetector.IsLight(shapes) ? NetworkArchitecture.MambaIRv2Light : NetworkArchitecture.MambaIRv2;
+        if (MambaIRUNetConfigDetector.Recognises(shapes)) return NetworkArchitecture.MambaIRUNet;
+        return NetworkArchitecture.MambaIR;
+    }
+
+    /// <summary>Detects the family (<see cref="Family"/>) and the config of a state dict of any family, and checks that
+    /// the network it describes has exactly these keys and shapes. For v1 this is <see cref="Detect(IReadOnlyDictionary{string, long[]})"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a state dict of any family, or keys/shapes that no config of its family produces (the message lists them).</exception>
+    public static INetworkConfig DetectNetwork(IReadOnlyDictionary<string, Tensor> stateDict) => DetectNetwork(StateDictLayout.Of(stateDict));
+
+    /// <inheritdoc cref="DetectNetwork(IReadOnlyDictionary{string, Tensor})"/>
+    public static INetworkConfig DetectNetwork(IReadOnlyDictionary<string, long[]> shapes) => Family(shapes) switch
+    {
+        NetworkArchitecture.MambaIRv2 or NetworkArchitecture.MambaIRv2Light => MambaIRv2ConfigDetector.Detect(shapes),
+        NetworkArchitecture.MambaIRUNet => MambaIRUNetConfigDetector.Detect(shapes),
+        _ => Detect(shapes),
+    };
+
+    /// <summary>Derives the config of a state dict of any family from the keys that determine it, without checking the
+    /// remaining keys (the strict load in <see cref="ModelLoader"/> does that). For v1 this is <see cref="Derive"/>.</summary>
+    /// <exception cref="InvalidDataException">What is missing or inconsistent.</exception>
+    public static INetworkConfig DeriveNetwork(IReadOnlyDictionary<string, long[]> shapes) => Family(shapes) switch
+    {
+        NetworkArchitecture.MambaIRv2 or NetworkArchitecture.MambaIRv2Light => MambaIRv2ConfigDetector.Derive(shapes),
+        NetworkArchitecture.MambaIRUNet => MambaIRUNetConfigDetector.Derive(shapes),
+        _ => Derive(shapes),
+    };
 
     /// <summary>Detects the config and checks that the network it describes has exactly these keys and shapes.</summary>
     /// <exception cref="InvalidDataException">Not a MambaIR v1 state dict, or keys/shapes that no MambaIR v1 config produces (the message lists them).</exception>
@@ -73,7 +113,7 @@ public static class ConfigDetector
         catch (ArgumentException e) { throw new InvalidDataException("detected an invalid MambaIR config: " + e.Message, e); }
     }
 
-    static (Upsampler, int) DetectHead(IReadOnlyDictionary<string, long[]> s, int inChans)
+    internal static (Upsampler, int) DetectHead(IReadOnlyDictionary<string, long[]> s, int inChans)
     {
         if (s.ContainsKey("conv_before_upsample.0.weight"))
         {
@@ -112,7 +152,7 @@ public static class ConfigDetector
     }
 
     /// <summary>A ratio e with int(e·C) = D_i, preferring the shortest decimal (1.2 rather than 1.2000000000000002).</summary>
-    static double ExpandRatio(int dInner, int c)
+    internal static double ExpandRatio(int dInner, int c)
     {
         for (int digits = 1; digits <= 15; digits++)
         {
@@ -123,7 +163,7 @@ public static class ConfigDetector
         return (int)(exact * c) == dInner ? exact : Math.BitIncrement(exact);
     }
 
-    static long[] Need(IReadOnlyDictionary<string, long[]> s, string key, int rank)
+    internal static long[] Need(IReadOnlyDictionary<string, long[]> s, string key, int rank)
     {
         if (!s.TryGetValue(key, out var shape)) throw new InvalidDataException($"missing key {key}");
         if (shape.Length != rank) throw new InvalidDataException($"{key} has shape {StateDictLayout.Shape(shape)}; expected {rank} dimensions");
@@ -133,9 +173,9 @@ public static class ConfigDetector
     static string NotMambaIR(IReadOnlyDictionary<string, long[]> s)
     {
         string hint = s.Keys.Any(k => k.Contains("embeddingA", StringComparison.Ordinal) || k.Contains(".assm.", StringComparison.Ordinal))
-                ? " It looks like MambaIRv2, which is not supported."
+                ? " It looks like MambaIRv2 (DetectNetwork detects every family)."
             : s.Keys.Any(k => k.StartsWith("encoder_level", StringComparison.Ordinal) || k.StartsWith("patch_embed.proj", StringComparison.Ordinal))
-                ? " It looks like the real-denoising MambaIRUNet, which is not supported."
+                ? " It looks like the real-denoising MambaIRUNet (DetectNetwork detects every family)."
             : s.Keys.Any(k => k.Contains("relative_position_bias_table", StringComparison.Ordinal))
                 ? " It looks like a window-attention transformer (e.g. SwinIR), not MambaIR."
             : "";

@@ -12,6 +12,8 @@ public enum Upsampler
     PixelShuffle,
     /// <summary><c>'pixelshuffledirect'</c>: one conv to s²·Cin channels and one PixelShuffle (lightweight SR).</summary>
     PixelShuffleDirect,
+    /// <summary><c>'nearest+conv'</c> (MambaIRv2 only, ×4): conv + LeakyReLU, two (nearest ×2, conv, LeakyReLU 0.2) steps, conv_hr, conv_last.</summary>
+    NearestConv,
 }
 
 /// <summary>The conv block closing each RSSG and the body (official <c>resi_connection</c>).</summary>
@@ -41,7 +43,7 @@ public enum CabLayout
 /// (<c>upscale, in_chans, embed_dim, depths, d_state, mlp_ratio, upsampler, img_range, resi_connection</c>).
 /// Defaults are the official constructor defaults. <see cref="MlpRatio"/> is the SS2D expand ratio (there is no MLP).
 /// </summary>
-public sealed record MambaIRConfig
+public sealed record MambaIRConfig : INetworkConfig
 {
     /// <summary>Scale factor; 1 for <see cref="Upsampler.None"/>.</summary>
     public int Upscale { get; init; } = 2;
@@ -76,12 +78,19 @@ public sealed record MambaIRConfig
     public const int SqueezeFactor = 30;
     /// <summary>Output size factor: <see cref="Upscale"/>, or 1 without upsampler.</summary>
     public int Scale => Upsampler == Upsampler.None ? 1 : Upscale;
+    /// <summary><see cref="NetworkArchitecture.MambaIR"/>.</summary>
+    public NetworkArchitecture Architecture => NetworkArchitecture.MambaIR;
+    /// <summary>Output channels: the same as <see cref="InChans"/>.</summary>
+    public int OutChans => InChans;
+    /// <summary>A new <see cref="MambaIRNet"/> of this config.</summary>
+    public TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> CreateNetwork() => new MambaIRNet(this);
 
     /// <summary>Official spelling of <see cref="Upsampler"/>.</summary>
     public static string UpsamplerName(Upsampler u) => u switch
     {
         Upsampler.PixelShuffle => "pixelshuffle",
         Upsampler.PixelShuffleDirect => "pixelshuffledirect",
+        Upsampler.NearestConv => "nearest+conv",
         _ => "",
     };
 
@@ -99,6 +108,7 @@ public sealed record MambaIRConfig
         Check(double.IsFinite(MlpRatio) && DInner >= 1, $"mlp_ratio must give an SS2D width int(mlp_ratio·embed_dim) ≥ 1, got mlp_ratio {MlpRatio.ToString(CultureInfo.InvariantCulture)}");
         Check(double.IsFinite(ImgRange) && ImgRange > 0, $"img_range must be positive, got {ImgRange.ToString(CultureInfo.InvariantCulture)}");
         Check(Upscale >= 1, $"upscale must be ≥ 1, got {Upscale}");
+        Check(Upsampler != Upsampler.NearestConv, "upsampler 'nearest+conv' exists only in MambaIRv2; MambaIR v1 has 'pixelshuffle', 'pixelshuffledirect' and '' (none)");
         if (Upsampler == Upsampler.PixelShuffle)
             Check((Upscale & (Upscale - 1)) == 0 || Upscale == 3, $"upscale {Upscale} is not supported by upsampler 'pixelshuffle' (supported: 2^n and 3; 'pixelshuffledirect' takes any scale)");
         if (Upsampler == Upsampler.None)
@@ -130,7 +140,7 @@ public sealed record MambaIRConfig
                 case "resi_connection": c = c with { ResiConnection = ParseResiConnection(AsString(value)) }; break;
                 case "type":
                     if (AsString(value) is not "MambaIR")
-                        throw new ArgumentException($"MambaIR config: network type '{AsString(value)}' is not MambaIR (v1); only MambaIR v1 is supported");
+                        throw new ArgumentException($"MambaIR config: network type '{AsString(value)}' is not MambaIR (v1); MambaIRv2, MambaIRv2Light and MambaIRUNet have their own configs (NetworkConfigs.FromKwargs)");
                     break;
                 default:
                     if (!IgnoredKeys.Contains(key))
@@ -199,56 +209,10 @@ public sealed record MambaIRConfig
         var other => throw new ArgumentException($"MambaIR config: resi_connection '{other}' is not supported; use '1conv' or '3conv'"),
     };
 
-    static object? FromJsonValue(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Number => e.TryGetInt64(out long l) ? l : e.GetDouble(),
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => e.EnumerateArray().Select(FromJsonValue).ToArray(),
-        JsonValueKind.Null => null,
-        _ => e.GetRawText(),
-    };
-
-    static string? AsString(object? v) => v switch { null => null, string s => s.Trim().Trim('\'', '"'), _ => Convert.ToString(v, CultureInfo.InvariantCulture) };
-
-    static double AsDouble(string key, object? v)
-    {
-        try
-        {
-            return v switch
-            {
-                string s => double.Parse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture),
-                IConvertible c when v is not bool => c.ToDouble(CultureInfo.InvariantCulture),
-                _ => throw new FormatException(),
-            };
-        }
-        catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException)
-        {
-            throw new ArgumentException($"MambaIR config: {key} must be a number, got '{v}'");
-        }
-    }
-
-    static int AsInt(string key, object? v)
-    {
-        double d = AsDouble(key, v);
-        if (d != Math.Floor(d) || d > int.MaxValue || d < int.MinValue) throw new ArgumentException($"MambaIR config: {key} must be an integer, got '{v}'");
-        return (int)d;
-    }
-
-    static bool AsBool(string key, object? v) => v switch
-    {
-        bool b => b,
-        string s when s.Trim().ToLowerInvariant() is "true" or "yes" or "1" => true,
-        string s when s.Trim().ToLowerInvariant() is "false" or "no" or "0" => false,
-        _ => throw new ArgumentException($"MambaIR config: {key} must be true or false, got '{v}'"),
-    };
-
-    static IReadOnlyList<int> AsIntList(string key, object? v) => v switch
-    {
-        string s => s.Trim().TrimStart('[', '(').TrimEnd(']', ')').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(x => AsInt(key, x)).ToArray(),
-        System.Collections.IEnumerable e => e.Cast<object?>().Select(x => AsInt(key, x)).ToArray(),
-        _ => throw new ArgumentException($"MambaIR config: {key} must be a list of integers, got '{v}'"),
-    };
+    static object? FromJsonValue(JsonElement e) => KwargValues.FromJson(e);
+    static string? AsString(object? v) => KwargValues.AsString(v);
+    static double AsDouble(string key, object? v) => KwargValues.AsDouble("MambaIR", key, v);
+    static int AsInt(string key, object? v) => KwargValues.AsInt("MambaIR", key, v);
+    static bool AsBool(string key, object? v) => KwargValues.AsBool("MambaIR", key, v);
+    static IReadOnlyList<int> AsIntList(string key, object? v) => KwargValues.AsIntList("MambaIR", key, v);
 }

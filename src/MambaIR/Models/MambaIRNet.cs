@@ -30,14 +30,25 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
     /// <summary>The hyper-parameters this network was built with.</summary>
     public MambaIRConfig Config { get; }
 
-    public MambaIRNet(MambaIRConfig config) : base("MambaIR")
+    /// <summary>The stochastic-depth rate the network was built with (official <c>drop_path_rate</c>; only acts in training mode).</summary>
+    public double DropPathRate { get; }
+
+    /// <param name="config">The architecture.</param>
+    /// <param name="dropPathRate">Official <c>drop_path_rate</c>: block rates are <c>linspace(0, rate, sum(depths))</c>
+    /// (<see cref="DropPath.Rates"/>). It only changes training-mode forwards; the official default is 0.1, which the
+    /// trainer uses; 0 (no stochastic depth) is the default here, where the network is mostly used for inference.</param>
+    public MambaIRNet(MambaIRConfig config, double dropPathRate = 0) : base("MambaIR")
     {
         Config = config.Validate();
+        if (!(dropPathRate >= 0 && dropPathRate < 1)) throw new ArgumentOutOfRangeException(nameof(dropPathRate), dropPathRate, "drop_path_rate must be in [0, 1)");
+        DropPathRate = dropPathRate;
+        var rates = DropPath.Rates(dropPathRate, config.Depths);
         long c = config.EmbedDim, cin = config.InChans;
         mean = cin == 3 ? RgbMean.ToArray() : new double[cin];
         conv_first = nn.Conv2d(cin, c, 3, padding: 1);
         patch_embed = new PatchEmbed(c, config.PatchNorm);
-        layers = new ModuleList<ResidualGroup>(config.Depths.Select(d => new ResidualGroup(config, d)).ToArray());
+        layers = new ModuleList<ResidualGroup>(config.Depths.Select((d, i) =>
+            new ResidualGroup(config, d, rates.Skip(config.Depths.Take(i).Sum()).Take(d).ToArray())).ToArray());
         norm = nn.LayerNorm(c);
         conv_after_body = ResidualConv.Create(c, config.ResiConnection);
         switch (config.Upsampler)

@@ -6,4 +6,7 @@ namespace MambaIR.Models;
 /// <param name="Tasks">The released checkpoints this architecture serves (README table).</param>
 /// <param name="Config">The network hyper-parameters (official option YAML).</param>
 /// <param name="Parameters">Parameter count of this architecture (the published count; see the spec §1.8 and §5.3).</param>
-public sealed record MambaIRPreset(string Name, string Description, IReadOnlyList<string> Tasks, MambaIRConfig Config, long Parameters);
+public sealed record MambaIRPreset(string Name, string Description, IReadOnlyList<string> Tasks, MambaIRConfig Config, long Parameters) : INetworkPreset
+{
+    INetworkConfig INetworkPreset.Config => Config;
+}

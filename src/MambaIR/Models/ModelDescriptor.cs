@@ -64,8 +64,11 @@ public sealed class ModelDescriptor : IDisposable
     public SizeRequirements Size { get; }
     /// <summary>One line on what the model is (architecture, parameters, source), for reports.</summary>
     public string Summary { get; }
-    /// <summary>The MambaIR hyper-parameters, for networks loaded or built from them.</summary>
-    public MambaIRConfig? Config { get; private init; }
+    /// <summary>The network's hyper-parameters, of any family (<see cref="MambaIRConfig"/>, <see cref="V2.MambaIRv2Config"/>,
+    /// <see cref="UNet.MambaIRUNetConfig"/>), for networks loaded or built from them; null for baselines and function models.</summary>
+    public INetworkConfig? Network { get; private init; }
+    /// <summary>The MambaIR v1 hyper-parameters, for v1 networks (null for the other families: see <see cref="Network"/>).</summary>
+    public MambaIRConfig? Config => Network as MambaIRConfig;
     /// <summary>What the architecture is (variant, preset, parameter count), for networks.</summary>
     public ModelDescription? Architecture { get; private init; }
     /// <summary>The checkpoint file, when loaded from one.</summary>
@@ -110,15 +113,16 @@ public sealed class ModelDescriptor : IDisposable
     /// for a network whose lifetime the caller manages (e.g. the network being trained, for validation). The network is
     /// put in eval mode by <see cref="Run"/>'s callers' choice: this constructor does not change its mode.
     /// </summary>
-    public static ModelDescriptor ForNetwork(string name, nn.Module<Tensor, Tensor> network, MambaIRConfig config, ModelDescription architecture,
+    public static ModelDescriptor ForNetwork(string name, nn.Module<Tensor, Tensor> network, INetworkConfig config, ModelDescription architecture,
         ModelPurpose purpose, Device device, ScalarType dtype, IDisposable? owned = null, string? source = null, string? paramKey = null,
         IReadOnlyList<string>? fileDTypes = null, bool untrained = false, PeakMemory? memory = null)
     {
-        string summary = $"MambaIR {architecture.Variant} ({config}), {architecture.Parameters:N0} parameters{(source != null ? $", {source}" : untrained ? ", random weights" : "")}";
-        return new ModelDescriptor(name, purpose, config.Scale, config.InChans, config.InChans, device, dtype, network.forward, network, owned,
+        string family = config.Architecture == NetworkArchitecture.MambaIR ? "MambaIR" : config.Architecture.ToString();
+        string summary = $"{family} {architecture.Variant} ({config}), {architecture.Parameters:N0} parameters{(source != null ? $", {source}" : untrained ? ", random weights" : "")}";
+        return new ModelDescriptor(name, purpose, config.Scale, config.InChans, config.OutChans, device, dtype, network.forward, network, owned,
             baseline: false, SizeRequirements.Any, summary, memory)
         {
-            Config = config, Architecture = architecture, Source = source, ParamKey = paramKey, FileDTypes = fileDTypes ?? [], Untrained = untrained,
+            Network = config, Architecture = architecture, Source = source, ParamKey = paramKey, FileDTypes = fileDTypes ?? [], Untrained = untrained,
         };
     }
 

@@ -10,7 +10,7 @@ namespace MambaIR.Models;
 /// <item>a bundled model (<see cref="BundledModels"/>);</item>
 /// <item><c>bicubic</c>: MATLAB bicubic for super-resolution, TextZoom's PyTorch bicubic for text SR;</item>
 /// <item><c>identity</c>: the degraded input, for denoising and JPEG artifact removal;</item>
-/// <item>a preset name (<see cref="MambaIRPresets"/>): the architecture with random weights (<see cref="ModelDescriptor.Untrained"/>).</item>
+/// <item>a preset name of any family (<see cref="NetworkPresets"/>): the architecture with random weights (<see cref="ModelDescriptor.Untrained"/>).</item>
 /// </list>
 /// </summary>
 public static class ModelFactory
@@ -23,13 +23,12 @@ public static class ModelFactory
         new("bundled model", name => BundledModels.Find(name) != null, (name, r) => LoadCheckpoint(BundledModels.Find(name)!, r)),
         new("bicubic", name => Is(name, "bicubic"), Bicubic),
         new("identity", name => Is(name, "identity"), Identity),
-        new("preset", name => MambaIRPresets.All.Any(p => Is(name, p.Name)),
-            (name, r) => ModelLoader.Untrained(MambaIRPresets.Get(name), r.Device, r.DType)),
+        new("preset", name => NetworkPresets.All.Any(p => Is(name, p.Name)), UntrainedPreset),
     ];
 
     /// <summary>The names that are not files: baselines, bundled models and presets, for help texts and errors.</summary>
     public static IReadOnlyList<string> Names =>
-        ["bicubic", "identity", .. BundledModels.Names, .. MambaIRPresets.All.Select(p => p.Name)];
+        ["bicubic", "identity", .. BundledModels.Names, .. NetworkPresets.All.Select(p => p.Name)];
 
     /// <summary>Builds the model <paramref name="name"/> names.</summary>
     /// <exception cref="FileNotFoundException">Neither a file nor a known name.</exception>
@@ -43,13 +42,20 @@ public static class ModelFactory
         foreach (var source in Sources)
             if (source.Recognises(trimmed)) return source.Build(trimmed, request);
         throw new FileNotFoundException(
-            $"model '{name}': no such file, and not a known name ({string.Join(", ", Names)}); give a MambaIR checkpoint (.pth or .safetensors)", name);
+            $"model '{name}': no such file, and not a known name ({string.Join(", ", Names)}); give a MambaIR, MambaIRv2 or MambaIR U-Net checkpoint (.pth or .safetensors)", name);
     }
 
     static bool Is(string name, string known) => string.Equals(name, known, StringComparison.OrdinalIgnoreCase);
 
     static ModelDescriptor LoadCheckpoint(string path, ModelRequest r) =>
-        ModelLoader.Load(path, new ModelLoadOptions { Device = r.Device, DType = r.DType, ParamKey = r.ParamKey, Purpose = NetworkPurpose(r.Purpose) });
+        ModelLoader.Load(path, new ModelLoadOptions { Device = r.Device, DType = r.DType, ParamKey = r.ParamKey, Purpose = NetworkPurpose(r.Purpose), Routing = r.Routing });
+
+    static ModelDescriptor UntrainedPreset(string name, ModelRequest r)
+    {
+        var descriptor = ModelLoader.Untrained(NetworkPresets.Get(name), r.Device, r.DType);
+        if (r.Routing is not null && descriptor.Model is V2.MambaIRv2Net v2) v2.Routing = r.Routing;
+        return descriptor;
+    }
 
     /// <summary>A network evaluated for text SR is still an SR network; other requested purposes override the inferred one.</summary>
     static ModelPurpose? NetworkPurpose(ModelPurpose? requested) => requested == ModelPurpose.TextSuperResolution ? null : requested;

@@ -1,4 +1,5 @@
 using MambaIR.Checkpoints;
+using MambaIR.Models.V2;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,8 +8,9 @@ namespace MambaIR.Models;
 /// <summary>Options for <see cref="ModelLoader"/>.</summary>
 public sealed record ModelLoadOptions
 {
-    /// <summary>The architecture; null detects it from the checkpoint's keys and shapes.</summary>
-    public MambaIRConfig? Config { get; init; }
+    /// <summary>The architecture, of any family (a <see cref="MambaIRConfig"/>, <see cref="MambaIRv2Config"/> or
+    /// <see cref="UNet.MambaIRUNetConfig"/>); null detects it from the checkpoint's keys and shapes.</summary>
+    public INetworkConfig? Config { get; init; }
     /// <summary>Top-level key of the weights (<c>auto</c>: params_ema, else params, else a flat dict).</summary>
     public string ParamKey { get; init; } = "auto";
     /// <summary>Where the weights go (default CPU).</summary>
@@ -17,19 +19,22 @@ public sealed record ModelLoadOptions
     public ScalarType DType { get; init; } = ScalarType.Float32;
     /// <summary>What the model is for; null infers it (<see cref="ModelPurposes.Infer"/>).</summary>
     public ModelPurpose? Purpose { get; init; }
+    /// <summary>MambaIRv2's routing (default deterministic); ignored by the other families.</summary>
+    public MambaIRv2Routing? Routing { get; init; }
 }
 
 /// <summary>
-/// Loads MambaIR v1 checkpoints as <see cref="ModelDescriptor"/>s: reads the file (<see cref="Checkpoint.Load"/>), detects the
-/// architecture (<see cref="ConfigDetector"/>) unless one is given, builds the network, copies every tensor by name with
-/// strict checking (<see cref="StrictStateDict.Copy"/>) and puts it in eval mode. Missing keys, unexpected keys and shape
-/// mismatches (key, expected, found) are reported together in a <see cref="CheckpointException"/> naming the file.
+/// Loads checkpoints of every family (MambaIR v1, MambaIRv2 / MambaIRv2-light, the real-denoising U-Net) as
+/// <see cref="ModelDescriptor"/>s: reads the file (<see cref="Checkpoint.Load"/>), detects the family and the
+/// architecture (<see cref="ConfigDetector.DeriveNetwork"/>) unless one is given, builds the network, copies every tensor
+/// by name with strict checking (<see cref="StrictStateDict.Copy"/>) and puts it in eval mode. Missing keys, unexpected
+/// keys and shape mismatches (key, expected, found) are reported together in a <see cref="CheckpointException"/> naming the file.
 /// </summary>
 public static class ModelLoader
 {
     /// <summary>Loads a checkpoint file into a new network in eval mode.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="CheckpointException">Unreadable file, not a MambaIR v1 checkpoint, or keys/shapes that do not match.</exception>
+    /// <exception cref="CheckpointException">Unreadable file, not a checkpoint of a known family, or keys/shapes that do not match.</exception>
     public static ModelDescriptor Load(string path, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
@@ -44,23 +49,24 @@ public static class ModelLoader
         source ??= (stateDict as StateDict)?.Source ?? "state dict";
         if (options.DType is not (ScalarType.Float32 or ScalarType.Float64))
             throw new ArgumentException($"model dtype must be float32 or float64, got {options.DType}");
-        var shapes = StateDictLayout.Of(stateDict);
-        MambaIRConfig config;
-        try { config = options.Config?.Validate() ?? ConfigDetector.Derive(shapes); }
+        var shapes = StateDictLayout.Of(StateDictKeys.WithoutModulePrefix(stateDict));
+        INetworkConfig config;
+        try { config = Validated(options.Config) ?? ConfigDetector.DeriveNetwork(shapes); }
         catch (InvalidDataException e) { throw new CheckpointException(source, e.Message, e); }
 
-        var model = new MambaIRNet(config);
+        var model = Build(config, options.Routing);
         try
         {
             model.to(options.DType);
             var device = options.Device ?? CPU;
             model.to(device);
-            StrictStateDict.Copy(model, stateDict, source, $"MambaIR v1 ({config})");
+            StrictStateDict.Copy(model, stateDict, source, $"{config.Architecture.Label()} ({config})");
             model.eval();
             var fileDTypes = stateDict.Values.Select(t => t.dtype.ToString()).Distinct().ToArray();
             long count = model.parameters().Sum(p => p.numel());
-            string name = File.Exists(source) ? Path.GetFileNameWithoutExtension(source) : ModelDescription.For(config, count).Variant;
-            return ModelDescriptor.ForNetwork(name, model, config, ModelDescription.For(config, count),
+            var description = ModelDescription.For(config, count);
+            string name = File.Exists(source) ? Path.GetFileNameWithoutExtension(source) : description.Variant;
+            return ModelDescriptor.ForNetwork(name, model, config, description,
                 options.Purpose ?? ModelPurposes.Infer(config, source), device, options.DType, owned: model, source: source,
                 paramKey: (stateDict as StateDict)?.ParamKey, fileDTypes: fileDTypes);
         }
@@ -72,13 +78,13 @@ public static class ModelLoader
     }
 
     /// <summary>
-    /// A network of <paramref name="preset"/>'s architecture with freshly initialised weights (seeded), marked
-    /// <see cref="ModelDescriptor.Untrained"/>: for benchmarks and as the start of training.
+    /// A network of <paramref name="preset"/>'s architecture (any family) with freshly initialised weights (seeded),
+    /// marked <see cref="ModelDescriptor.Untrained"/>: for benchmarks and as the start of training.
     /// </summary>
-    public static ModelDescriptor Untrained(MambaIRPreset preset, Device? device = null, ScalarType dtype = ScalarType.Float32, long seed = 0)
+    public static ModelDescriptor Untrained(INetworkPreset preset, Device? device = null, ScalarType dtype = ScalarType.Float32, long seed = 0)
     {
         torch.manual_seed(seed);
-        var model = new MambaIRNet(preset.Config);
+        var model = Build(preset.Config, null);
         try
         {
             model.to(dtype);
@@ -94,5 +100,21 @@ public static class ModelLoader
             model.Dispose();
             throw;
         }
+    }
+
+    static INetworkConfig? Validated(INetworkConfig? config) => config switch
+    {
+        null => null,
+        MambaIRConfig v1 => v1.Validate(),
+        MambaIRv2Config v2 => v2.Validate(),
+        UNet.MambaIRUNetConfig u => u.Validate(),
+        _ => config,
+    };
+
+    static nn.Module<Tensor, Tensor> Build(INetworkConfig config, MambaIRv2Routing? routing)
+    {
+        var model = config.CreateNetwork();
+        if (routing is not null && model is MambaIRv2Net v2) v2.Routing = routing;
+        return model;
     }
 }

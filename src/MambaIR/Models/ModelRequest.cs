@@ -17,4 +17,6 @@ public sealed record ModelRequest
     public ScalarType DType { get; init; } = ScalarType.Float32;
     /// <summary>Top-level key of the weights in a checkpoint (<c>auto</c>: params_ema, else params).</summary>
     public string ParamKey { get; init; } = "auto";
+    /// <summary>MambaIRv2's routing (null: deterministic); ignored by the other families.</summary>
+    public V2.MambaIRv2Routing? Routing { get; init; }
 }

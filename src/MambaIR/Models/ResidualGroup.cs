@@ -13,9 +13,12 @@ public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
     private readonly BasicLayer residual_group;
     private readonly nn.Module<Tensor, Tensor> conv;
 
-    public ResidualGroup(MambaIRConfig config, int depth) : base(nameof(ResidualGroup))
+    /// <param name="config">The network hyper-parameters.</param>
+    /// <param name="depth">Blocks in this group.</param>
+    /// <param name="dropPath">Per-block stochastic-depth probabilities, or null for none (training only).</param>
+    public ResidualGroup(MambaIRConfig config, int depth, IReadOnlyList<double>? dropPath = null) : base(nameof(ResidualGroup))
     {
-        residual_group = new BasicLayer(config, depth);
+        residual_group = new BasicLayer(config, depth, dropPath);
         conv = ResidualConv.Create(config.EmbedDim, config.ResiConnection);
         RegisterComponents();
     }

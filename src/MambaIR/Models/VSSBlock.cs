@@ -6,7 +6,8 @@ namespace MambaIR.Models;
 
 /// <summary>
 /// Visual state-space block (key <c>layers.{i}.residual_group.blocks.{j}</c>), on (B, H, W, C) features:
-/// U = X ⊙ skip_scale + SS2D(ln_1(X));  Y = U ⊙ skip_scale2 + CAB(ln_2(U)). DropPath is the identity at inference.
+/// U = X ⊙ skip_scale + DropPath(SS2D(ln_1(X)));  Y = U ⊙ skip_scale2 + CAB(ln_2(U)). DropPath (stochastic depth,
+/// <see cref="Models.DropPath"/>) acts only in training mode and is the identity at inference.
 /// </summary>
 public sealed class VSSBlock : nn.Module<Tensor, Tensor>
 {
@@ -16,9 +17,14 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
     private readonly ChannelAttentionBlock conv_blk;
     private readonly LayerNorm ln_2;
     private readonly Parameter skip_scale2;
+    private readonly double dropPathRate;
 
-    public VSSBlock(MambaIRConfig config) : base(nameof(VSSBlock))
+    /// <param name="config">The network hyper-parameters.</param>
+    /// <param name="dropPath">This block's stochastic-depth probability (training only; see <see cref="DropPath.Rates"/>).</param>
+    public VSSBlock(MambaIRConfig config, double dropPath = 0) : base(nameof(VSSBlock))
     {
+        if (!(dropPath >= 0 && dropPath < 1)) throw new ArgumentOutOfRangeException(nameof(dropPath), dropPath, "drop path probability must be in [0, 1)");
+        dropPathRate = dropPath;
         long c = config.EmbedDim;
         ln_1 = nn.LayerNorm(c);
         self_attention = new SS2D(c, config.DState, config.DInner, config.DtRank);
@@ -37,6 +43,8 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         bool inPlace = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
         Tensor u;
         using (var normed = ln_1.forward(x)) u = self_attention.forward(normed);
+        var dropped = DropPath.Apply(u, dropPathRate, training);
+        if (!ReferenceEquals(dropped, u)) { u.Dispose(); u = dropped; }
         if (inPlace) u.addcmul_(x, skip_scale, 1);
         else { var sum = x * skip_scale + u; u.Dispose(); u = sum; }
         // The CAB convolutions run on the channels-last memory of ln_2's output (no NCHW copy); their output permuted

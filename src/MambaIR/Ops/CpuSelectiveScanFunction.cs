@@ -28,13 +28,15 @@ internal sealed class CpuSelectiveScanFunction : MultiTensorFunction<CpuSelectiv
 
     public override List<Tensor> backward(AutogradContext ctx, List<Tensor> grads)
     {
+        AutogradHandoff.ReleasePrevious();
         using var scope = NewDisposeScope();
         var s = ctx.get_saved_variables();
         bool last = (bool)ctx.get_data("last");
         var x = new SelectiveScanInputs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], (bool)ctx.get_data("softplus"), last);
         var g = CpuScanRunner.Backward(x, s[8], grads[0], last ? grads[1] : null, (int)ctx.get_data("bits"), CpuSelectiveScan.Threads);
-        // Detach the results from this scope: the autograd engine takes them over.
-        Tensor? Keep(Tensor? t) => t?.MoveToOuterDisposeScope();
+        AutogradHandoff.ReleaseIncoming(grads);
+        // Detach the results from this scope: the autograd engine takes them over (see AutogradHandoff).
+        Tensor? Keep(Tensor? t) => AutogradHandoff.Return(t);
         return new List<Tensor> { Keep(g.U)!, Keep(g.Delta)!, Keep(g.A)!, Keep(g.B)!, Keep(g.C)!, Keep(g.D)!, Keep(g.Z)!, Keep(g.DeltaBias)!, null!, null!, null! };
     }
 

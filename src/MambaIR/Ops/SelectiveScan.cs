@@ -11,10 +11,14 @@ public static class SelectiveScan
 {
     public const string EnvironmentVariable = "MAMBAIR_SCAN";
 
-    /// <summary>Backends in order of preference: the CPU kernel for float32/float64 CPU tensors; the reference comes last and runs anything.</summary>
+    /// <summary>
+    /// Backends in order of preference: the CPU kernel for float32/float64 CPU tensors, the fused CUDA kernel for CUDA ones
+    /// (when the driver and NVRTC are there), the chunked tensor-op scan for other devices; the reference comes last and runs anything.
+    /// </summary>
     static readonly List<ISelectiveScan> Backends = new()
     {
         new CpuSelectiveScan(),
+        new CudaSelectiveScan(),
         new ChunkedSelectiveScan(),
         new ReferenceSelectiveScan(),
     };

@@ -86,7 +86,7 @@ public class CheckpointFuzzTests(ITestOutputHelper output) : IDisposable
                 if (src.IsModel)
                 {
                     using var model = ModelLoader.Load(path);
-                    return model.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+                    return model.Model!.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
                 }
                 using var sd = Checkpoint.Load(path);
                 return ShapesOf(sd);

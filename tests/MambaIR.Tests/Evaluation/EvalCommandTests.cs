@@ -35,7 +35,7 @@ public class EvalCommandTests
     }
 
     [Fact]
-    public void Eval_ReportsUserErrorsClearly()
+    public async Task Eval_ReportsUserErrorsClearly()
     {
         var e = Assert.Throws<ArgumentException>(() => Run("eval", "--model", "bicubic", "--dataset", "x", "--quiet"));
         Assert.Contains("--scale", e.Message);
@@ -49,7 +49,7 @@ public class EvalCommandTests
         var capture = new StringWriter();
         Console.SetError(capture);
         int rc;
-        try { rc = MambaIR.Cli.CliRunner.InvokeAsync(root, ["eval", "--model", "bicubic", "--scale", "2", "--tile", "blended", "--dataset", "x"]).GetAwaiter().GetResult(); }
+        try { rc = await MambaIR.Cli.CliRunner.InvokeAsync(root, ["eval", "--model", "bicubic", "--scale", "2", "--tile", "blended", "--dataset", "x"]); }
         finally { Console.SetError(previous); }
         Assert.Equal(2, rc);
         Assert.Contains("--tile 'blended'", capture.ToString());

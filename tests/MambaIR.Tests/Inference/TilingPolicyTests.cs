@@ -73,6 +73,10 @@ public class TilingPolicyTests
         Assert.Contains(256, probe.Seconds.Keys);
         Assert.DoesNotContain(1024, probe.Seconds.Keys);        // measuring stopped past the fastest size
         Assert.IsType<WholeImage>(Inner(TilingPolicy.Auto(MemoryBudget.Of(1L << 40)).Choose(100, 120, model, probe)));
+        // A 144×144 image (which once got 64 px tiles because measuring stopped early) runs whole without measuring.
+        var fresh = new TileSpeedProbe(model, model.Run);
+        Assert.IsType<WholeImage>(Inner(TilingPolicy.Auto(MemoryBudget.Of(1L << 40)).Choose(144, 144, model, fresh)));
+        Assert.Empty(fresh.Seconds);
     }
 
     static ITileStrategy Inner(ITileStrategy s) => s is ChosenStrategy c ? c.Inner : s;

@@ -18,13 +18,13 @@ public sealed class ModelLoaderTests : IDisposable
         string path = TinyModels.WritePth(TinyModels.Light(3), dir);
         using var loaded = ModelLoader.Load(path);
         Assert.Equal(TinyModels.Light(3), loaded.Config);
-        Assert.False(loaded.Model.training);
+        Assert.False(loaded.Model!.training);
         Assert.Equal("custom", loaded.Architecture!.Variant);
         Assert.Equal(3, loaded.Architecture!.Scale);
         Assert.Equal("params", loaded.ParamKey);
         Assert.Equal(new[] { "Float32" }, loaded.FileDTypes);
-        Assert.Equal(loaded.Model.parameters().Sum(p => p.numel()), loaded.Architecture!.Parameters);
-        using var y = loaded.Model.forward(rand(1, 3, 5, 4));
+        Assert.Equal(loaded.Model!.parameters().Sum(p => p.numel()), loaded.Architecture!.Parameters);
+        using var y = loaded.Model!.forward(rand(1, 3, 5, 4));
         Assert.Equal(new long[] { 1, 3, 15, 12 }, y.shape);
     }
 
@@ -56,7 +56,7 @@ public sealed class ModelLoaderTests : IDisposable
         string path = TinyModels.WritePth(TinyModels.Classic(), dir);
         using var sd = Checkpoint.Load(path);
         using var loaded = ModelLoader.Load(path, new ModelLoadOptions { DType = ScalarType.Float64 });
-        foreach (var (k, v) in loaded.Model.state_dict())
+        foreach (var (k, v) in loaded.Model!.state_dict())
         {
             Assert.Equal(ScalarType.Float64, v.dtype);
             Assert.True(v.allclose(sd[k].to(ScalarType.Float64), rtol: 0, atol: 0), k);
@@ -71,7 +71,7 @@ public sealed class ModelLoaderTests : IDisposable
         Assert.All(sd.Values, t => Assert.Equal(ScalarType.Float16, t.dtype));
         using var loaded = ModelLoader.Load(path);
         Assert.Equal(new[] { "Float16" }, loaded.FileDTypes);
-        Assert.True(loaded.Model.state_dict()["conv_first.weight"].allclose(sd["conv_first.weight"].to(ScalarType.Float32), rtol: 0, atol: 0));
+        Assert.True(loaded.Model!.state_dict()["conv_first.weight"].allclose(sd["conv_first.weight"].to(ScalarType.Float32), rtol: 0, atol: 0));
     }
 
     [Fact]

@@ -105,7 +105,7 @@ public class TextZoomEvaluatorTests : IDisposable
         Assert.Equal(new long[] { 1, 3, 32, 128 }, sr.shape);
         // Same network, same input → the evaluator gets exactly the network's forward output.
         using var loaded = MambaIR.Models.ModelLoader.Load(x2);
-        using (torch.no_grad()) using (var direct = loaded.Model.forward(lq)) Assert.True(direct.eq(sr).all().item<bool>());
+        using (torch.no_grad()) using (var direct = loaded.Model!.forward(lq)) Assert.True(direct.eq(sr).all().item<bool>());
         using var m3 = ModelFactory.Create(x3, new ModelRequest { Purpose = ModelPurpose.TextSuperResolution });
         var e = Assert.Throws<InvalidDataException>(() => TextZoomEvaluator.Check(m3));
         Assert.Contains("tiny_x3.pth", e.Message);

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using MambaIR.Native;
+using MambaIR.Training.Loop;
+using MambaIR.Training.Options;
+using TorchSharp;
+
+namespace MambaIR.Cli.Commands;
+
+/// <summary>
+/// `mambair train -opt FILE`: BasicSR's <c>train.py</c> for MambaIR option files — overrides (<c>--force_yml</c>),
+/// auto-resume, debug mode, device, experiments root. Log lines go to stdout (and the experiment's log file); on a
+/// terminal a progress bar is kept on stderr. Exit codes: 0 done (or stopped at the time limit, resumable), 1 training
+/// stopped (non-finite loss, unwritable checkpoint, unreadable data; the last checkpoint is intact), 2 usage or option errors.
+/// </summary>
+public sealed class TrainCommand : ICliCommand
+{
+    public Command Create()
+    {
+        var opt = new Option<string>("-opt", "--opt") { Description = "Path to a BasicSR/MambaIR training option YAML file.", Required = true };
+        var force = new Option<string[]>("--force_yml")
+        {
+            Description = "Override option keys, BasicSR syntax: key:subkey=value (e.g. datasets:train:dataroot_gt=/data/HR train:total_iter=100). Repeatable; only the last key may be new.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var autoResume = new Option<bool>("--auto_resume") { Description = "Resume from the newest training_states/{iter}.state of the experiment, if any (else start anew)." };
+        var debug = new Option<bool>("--debug") { Description = "BasicSR debug mode: name prefixed with debug_, log every iteration, validate and save every 8 iterations." };
+        var root = new Option<string>("--experiments-root") { Description = "Where experiment folders go ({root}/{name}/).", DefaultValueFactory = _ => "experiments" };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Minutes after which to save a checkpoint and training state and stop (resume with --auto_resume)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar." };
+        var device = CliOptions.Device();
+        var libtorch = CliOptions.LibTorch();
+        var threads = CliOptions.Threads();
+
+        var cmd = new Command("train", "Train MambaIR from a BasicSR option file (the official MambaIR configs load as they are): checkpoints, exact resume, logs, TensorBoard, plots.")
+        {
+            opt, force, autoResume, debug, root, timeLimit, quiet, device, libtorch, threads,
+        };
+        cmd.SetAction(pr =>
+        {
+            TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
+            if (pr.GetValue(threads) is int t) torch.set_num_threads(t);
+            var options = TrainOptionsLoader.Load(pr.GetValue(opt)!, pr.GetValue(force) ?? [], pr.GetValue(debug));
+            var computeDevice = ComputeDevice.Resolve(pr.GetValue(device));
+            var bar = !pr.GetValue(quiet) && !Console.IsErrorRedirected ? new TrainProgressBar() : null;
+            var run = new TrainingRun
+            {
+                ExperimentsRoot = pr.GetValue(root)!,
+                AutoResume = pr.GetValue(autoResume),
+                Device = computeDevice,
+                CommandLine = "mambair " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1).Select(Quote)),
+                Output = line => { bar?.Clear(); Console.WriteLine(line); },
+                Progress = bar == null ? null : bar.Show,
+                TimeLimit = pr.GetValue(timeLimit) is double m ? TimeSpan.FromMinutes(m) : null,
+                ProfilePhases = computeDevice.type != DeviceType.CUDA,
+            };
+            try
+            {
+                var result = Trainer.Train(options, run);
+                bar?.Clear();
+                Console.Error.WriteLine(result.Completed
+                    ? $"done: {result.Iteration} iterations; {Path.Combine(result.ExperimentFolder, "models", "net_g_latest.pth")}"
+                    : $"stopped at iteration {result.Iteration}; resume with --auto_resume ({result.LastCheckpoint ?? "no checkpoint yet"})");
+                return 0;
+            }
+            catch (TrainingStoppedException e)
+            {
+                bar?.Clear();
+                Console.Error.WriteLine($"mambair: training stopped: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+
+    static string Quote(string a) => a.Length > 0 && a.All(c => !char.IsWhiteSpace(c) && c is not ('"' or '\'')) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
+    /// <summary>One progress line on stderr, redrawn in place.</summary>
+    sealed class TrainProgressBar
+    {
+        bool _shown;
+        DateTime _last;
+
+        public void Show(TrainingProgress p)
+        {
+            if ((DateTime.UtcNow - _last).TotalMilliseconds < 200 && p.Iteration != p.TotalIterations) return;
+            _last = DateTime.UtcNow;
+            int width = 30;
+            int filled = (int)Math.Round(width * (double)p.Iteration / Math.Max(1, p.TotalIterations));
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"\r[{new string('#', filled)}{new string('.', width - filled)}] {p.Iteration}/{p.TotalIterations} l_pix {p.Loss:0.000e+00} lr {p.Lr:0.00e+00} " +
+                $"{1 / Math.Max(p.IterationSeconds, 1e-9):F2} it/s data {p.DataSeconds:F3}s eta {MambaIR.Training.Logging.LogLineFormat.TimeDelta(p.Eta)}  ");
+            Console.Error.Write(line);
+            _shown = true;
+        }
+
+        public void Clear()
+        {
+            if (!_shown) return;
+            Console.Error.Write("\r" + new string(' ', 120) + "\r");
+            _shown = false;
+        }
+    }
+}

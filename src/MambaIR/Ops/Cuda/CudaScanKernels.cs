@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MambaIR.Native.Cuda;
+using static TorchSharp.torch;
+
+namespace MambaIR.Ops.Cuda;
+
+/// <summary>Parameter block of <c>mambair_scan_fwd</c> (same field order and layout as <c>FwdParams</c> in the source).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScanForwardParams
+{
+    public ulong U, Delta, A, B, C, D, Z, Bias, Out, Last, Checkpoints, SegmentEnd, SegmentDecay;
+    public int Batch, Channels, Length, Groups, Softplus, Rows, Segments, SegmentWindows, Mode, Vec;
+}
+
+/// <summary>Parameter block of <c>mambair_scan_bwd</c> (same layout as <c>BwdParams</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScanBackwardParams
+{
+    public ulong U, Delta, A, B, C, D, Z, Bias, Checkpoints, GradOut, GradLast;
+    public ulong GradU, GradDelta, GradZ, GradA, GradB, GradC, GradD, GradBias, SegmentEnd, SegmentDecay;
+    public int Batch, Channels, Length, Groups, Softplus, Rows, Segments, SegmentWindows, Mode, Vec;
+}
+
+/// <summary>
+/// How the kernels are built: <see cref="SharedBC"/> stages each window's B and C in shared memory for the block's warps
+/// (else each lane reads its steps' B and C from global memory, the block's other warps hitting L1), and
+/// <see cref="Unroll"/> states are scanned per iteration of the state loop (independent scans in flight together).
+/// Written <c>global-u2</c>, <c>smem-u1</c>, …; <c>MAMBAIR_CUDA_SCAN_VARIANT</c> picks one.
+/// </summary>
+public sealed record CudaScanVariant(bool SharedBC, int Unroll)
+{
+    public const string EnvironmentVariable = "MAMBAIR_CUDA_SCAN_VARIANT";
+    /// <summary>
+    /// B and C from global memory, one state per iteration: the fastest in a sweep on an H200 (sum of forward+backward
+    /// times relative to the best, over the classic block at batch 4 and at 256×256 and MambaIR-light at 256×256:
+    /// global-u1 3.00, global-u2 3.11, smem-u1 4.56).
+    /// </summary>
+    public static CudaScanVariant Default { get; } = new(false, 1);
+
+    public override string ToString() => $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
+
+    /// <summary>Parses <c>global-u2</c>, <c>smem-u1</c>, …; throws naming the accepted forms.</summary>
+    public static CudaScanVariant Parse(string text)
+    {
+        var parts = text.Trim().ToLowerInvariant().Split('-');
+        if (parts.Length == 2 && parts[0] is "global" or "smem" && parts[1] is "u1" or "u2" or "u4")
+            return new CudaScanVariant(parts[0] == "smem", parts[1][1] - '0');
+        throw new ArgumentException($"CUDA scan variant '{text}' is not one of global-u1, global-u2, global-u4, smem-u1, smem-u2, smem-u4");
+    }
+
+    /// <summary>The override if set, else the environment variable's, else <see cref="Default"/>.</summary>
+    public static CudaScanVariant Current =>
+        CudaScanKernels.VariantOverride ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } e ? Parse(e) : Default);
+}
+
+/// <summary>
+/// The compiled scan kernels for one (device, dtype, N): compiled by NVRTC on first use (or read from the disk cache),
+/// loaded into the device's primary context, and launched on the default stream.
+/// </summary>
+internal sealed class CudaScanKernels
+{
+    /// <summary>Warps (channels) per block; the block shares its group's B and C.</summary>
+    public const int RowsMax = 4;
+    /// <summary>Largest state size compiled (shared memory holds a window of B and C for every state).</summary>
+    public const int MaxStateSize = 64;
+    const int SharedBudget = 46 * 1024;
+
+    static readonly object Gate = new();
+    static readonly Dictionary<(int Device, ScalarType Dtype, int N, CudaScanVariant Variant), CudaScanKernels> Loaded = new();
+    static readonly Dictionary<int, IntPtr> Contexts = new();
+    static readonly List<string> _log = new();
+
+    /// <summary>What was compiled or read from the cache, and how long it took (for <c>runtime</c> reports).</summary>
+    public static IReadOnlyList<string> Log { get { lock (Gate) return _log.ToArray(); } }
+
+    /// <summary>When set, the kernels of this variant are used (benchmarks comparing variants); process-wide.</summary>
+    public static volatile CudaScanVariant? VariantOverride;
+
+    /// <summary>Environment variable forcing the number of sequence segments per row (1: one pass over the whole sequence).</summary>
+    public const string SegmentsEnvironmentVariable = "MAMBAIR_CUDA_SCAN_SEGMENTS";
+
+    /// <summary>When set, every call uses this many segments per row (tests); else <see cref="SegmentsEnvironmentVariable"/>, else automatic.</summary>
+    [ThreadStatic] static int? _segmentsOverride;
+    public static int? SegmentsOverride { get => _segmentsOverride; set => _segmentsOverride = value; }
+
+    readonly CudaDriver _driver;
+    readonly IntPtr _context, _forward, _backward;
+    /// <summary>Streaming multiprocessors of the device.</summary>
+    public int Multiprocessors { get; }
+    public int Device { get; }
+    public int StateSize { get; }
+    public int Items { get; }
+    public CudaScanVariant Variant { get; }
+    /// <summary>Elements per 16-byte access (4 float, 2 double).</summary>
+    public int VectorWidth { get; }
+    /// <summary>Steps per window: 32 lanes × <see cref="Items"/>.</summary>
+    public int Window => 32 * Items;
+
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, int device, int n, int items, int multiprocessors,
+        CudaScanVariant variant, int vectorWidth)
+    {
+        _driver = driver; _context = context; _forward = forward; _backward = backward;
+        Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth;
+    }
+
+    /// <summary>
+    /// Segments per row and windows per segment. One warp per (batch, channel) row walks the sequence window after
+    /// window; when there are too few rows to fill the GPU (a long sequence with few channels, e.g. MambaIR-light on one
+    /// image), each row's sequence is cut into segments scanned by separate warps, at the price of a summary pass over
+    /// the sequence (without outputs) that gives each segment its start. With fewer than 6 rows per multiprocessor, aim at
+    /// about 48 warps per multiprocessor (measured on an H200: MambaIR-light's 288 rows at 256×256 ran 4.4× faster with 32
+    /// segments than with one, while the classic block's 1440 rows ran fastest in one pass).
+    /// </summary>
+    public static (int Segments, int SegmentWindows) Segmentation(long rows, long windows, int multiprocessors, int? forced = null)
+    {
+        long want;
+        if (forced is { } f) want = f;
+        else if (Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0) want = v;
+        else want = rows >= 6L * multiprocessors ? 1 : (48L * multiprocessors + rows - 1) / Math.Max(1, rows);
+        want = Math.Clamp(want, 1, Math.Max(1, windows));
+        long per = (windows + want - 1) / want;
+        return ((int)((windows + per - 1) / per), (int)per);
+    }
+
+    public (int Segments, int SegmentWindows) Segmentation(long rows, long length) =>
+        Segmentation(rows, (length + Window - 1) / Window, Multiprocessors, SegmentsOverride);
+
+    /// <summary>Steps per lane for state size <paramref name="n"/>: the most (8, 4, 2 or 1) whose backward shared memory fits.</summary>
+    public static int ItemsFor(int n, int elementBytes)
+    {
+        foreach (int items in new[] { 8, 4, 2, 1 })
+        {
+            long pw = 33L * items;
+            long bytes = (2L * n * pw + 2L * RowsMax * pw + 2L * RowsMax * n) * elementBytes;
+            if (bytes <= SharedBudget) return items;
+        }
+        throw new ArgumentOutOfRangeException(nameof(n), n, "state size too large for the CUDA scan kernel");
+    }
+
+    /// <summary>NVRTC options of one configuration (macros of <see cref="ScanKernelSource"/>).</summary>
+    public static IReadOnlyList<string> Options(ScalarType dtype, int n, int items, CudaScanVariant? variant = null)
+    {
+        variant ??= CudaScanVariant.Default;
+        return new[]
+        {
+            $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={RowsMax}",
+            $"-DBC_SMEM={(variant.SharedBC ? 1 : 0)}", $"-DNUNROLL={variant.Unroll}",
+        };
+    }
+
+    /// <summary>Cache label of one configuration, e.g. <c>scan-f32-n16-i8-global-u2</c>.</summary>
+    public static string Label(ScalarType dtype, int n, int items, CudaScanVariant? variant = null) =>
+        $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}-{variant ?? CudaScanVariant.Default}";
+
+    /// <summary>The kernels for tensors of <paramref name="dtype"/> on CUDA device <paramref name="device"/> and state size <paramref name="n"/>.</summary>
+    public static CudaScanKernels For(int device, ScalarType dtype, int n)
+    {
+        var variant = CudaScanVariant.Current;
+        lock (Gate)
+        {
+            if (Loaded.TryGetValue((device, dtype, n, variant), out var k)) return k;
+            var tc = CudaToolchain.TryGet(out var why) ?? throw new CudaException($"CUDA scan kernel unavailable: {why}");
+            var driver = tc.Driver;
+            if (!Contexts.TryGetValue(device, out var ctx)) Contexts[device] = ctx = driver.PrimaryContext(device);
+            int arch = driver.ComputeCapability(device);
+            int items = ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
+            var options = Options(dtype, n, items, variant);
+            string label = Label(dtype, n, items, variant);
+            string key = CudaKernelCache.Key(ScanKernelSource.Text, options, $"nvrtc {tc.Compiler.Version}");
+            string path = tc.Cache.PathFor(label, arch, key);
+            var sw = Stopwatch.StartNew();
+            var image = tc.Cache.GetOrCompile(path, () => tc.Compiler.Compile(ScanKernelSource.Text, label + ".cu", arch, options).Image, out bool cached);
+            long compileMs = sw.ElapsedMilliseconds;
+            IntPtr module, fwd, bwd;
+            using (new ContextScope(driver, ctx))
+            {
+                module = driver.LoadModule(image);
+                fwd = driver.Function(module, "mambair_scan_fwd");
+                bwd = driver.Function(module, "mambair_scan_bwd");
+                if (variant.SharedBC)
+                {
+                    // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
+                    driver.TrySetFunctionAttribute(fwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
+                    driver.TrySetFunctionAttribute(bwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
+                }
+            }
+            int regsF = driver.FunctionAttribute(fwd, 4), regsB = driver.FunctionAttribute(bwd, 4);
+            int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
+            int occF = driver.BlocksPerMultiprocessor(fwd, 32 * RowsMax), occB = driver.BlocksPerMultiprocessor(bwd, 32 * RowsMax);
+            _log.Add($"{label} for sm_{arch}: {(cached ? "read from " : "compiled in " + compileMs + " ms, saved to ")}{path}; " +
+                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}");
+            k = new CudaScanKernels(driver, ctx, fwd, bwd, device, n, items, driver.Attribute(device, CudaDriver.AttributeMultiprocessorCount),
+                variant, dtype == ScalarType.Float64 ? 2 : 4);
+            Loaded[(device, dtype, n, variant)] = k;
+            return k;
+        }
+    }
+
+    /// <summary>Grid and block of one call: blocks of up to <see cref="RowsMax"/> channels of one (batch, group), per segment.</summary>
+    public static ((uint X, uint Y, uint Z) Grid, uint Block, int Rows) Shape(long batch, long channels, long groups, int segments = 1)
+    {
+        long cpg = channels / groups;
+        int rows = (int)Math.Min(RowsMax, cpg);
+        return (((uint)((cpg + rows - 1) / rows * segments), (uint)groups, (uint)batch), (uint)(32 * rows), rows);
+    }
+
+    /// <summary>Runs the forward: with several segments (<c>p.Segments</c>), the summary pass, then the final one.</summary>
+    public void Forward(ref ScanForwardParams p, long batch, long channels, long groups)
+    {
+        var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
+        p.Rows = rows;
+        using var _ = new ContextScope(_driver, _context);
+        if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd (summary)"); }
+        p.Mode = 0;
+        _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd");
+    }
+
+    /// <summary>Runs the backward likewise; <c>GradA</c>, <c>GradD</c> and <c>GradBias</c> must be zeroed (segments add to them).</summary>
+    public void Backward(ref ScanBackwardParams p, long batch, long channels, long groups)
+    {
+        var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
+        p.Rows = rows;
+        using var _ = new ContextScope(_driver, _context);
+        if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd (summary)"); }
+        p.Mode = 0;
+        _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd");
+    }
+
+    /// <summary>Makes the device's primary context current for a scope when it is not already (libtorch's threads have it).</summary>
+    readonly struct ContextScope : IDisposable
+    {
+        readonly CudaDriver _driver;
+        readonly bool _pushed;
+        public ContextScope(CudaDriver driver, IntPtr ctx)
+        {
+            _driver = driver;
+            _pushed = driver.CurrentContext != ctx;
+            if (_pushed) driver.PushContext(ctx);
+        }
+        public void Dispose() { if (_pushed) _driver.PopContext(); }
+    }
+}
