@@ -21,14 +21,10 @@ public sealed class BasicLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // Each block's output is freed once the next block has returned (the layer's own input belongs to the caller).
+        // Each block's output is handed to the next block, which frees it once read (the layer's own input belongs to the caller).
         var input = x;
         foreach (var block in blocks)
-        {
-            var next = block.forward(x);
-            if (!ReferenceEquals(x, input)) x.Dispose();
-            x = next;
-        }
+            x = ReferenceEquals(x, input) ? block.forward(x) : block.ForwardConsuming(x);
         return x;
     }
 }

@@ -49,7 +49,7 @@ public static class TorchRuntime
             if (OperatingSystem.IsLinux())
             {
                 PreferPassiveOpenMpThreads();
-                if (GlibcHeap.KeepFreedMemory()) Note("malloc: no mmap for large blocks, trim threshold 1 GiB (freed tensors are reused, not unmapped)");
+                if (GlibcHeap.KeepFreedMemory()) Note("malloc: no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
                 LoadLinux(libTorchDirectory);
             }
             else if (libTorchDirectory != null) PreloadExternal(libTorchDirectory, ".dll", ".dylib");

@@ -82,6 +82,34 @@ public class FusedSs2dBlockTests
         finally { SelectiveScan.Forced = previous; }
     }
 
+    /// <summary>The inference form that normalises its input itself and computes z band by band (an image of more than one
+    /// band of <see cref="FusedSs2d.GateBandPixels"/> pixels) against forward(norm(x)) on SS2D's own path.</summary>
+    [Theory]
+    [InlineData(1, 129, 129)]
+    [InlineData(2, 5, 7)]
+    public void NormalisingInferenceMatchesSs2dsOwnPath(int b, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var block = new SS2D(6, 2, 8, 1);
+        using var norm = nn.LayerNorm(6);
+        block.to(ScalarType.Float64);
+        norm.to(ScalarType.Float64);
+        using (no_grad()) { norm.weight!.normal_(1, 0.2); norm.bias!.normal_(0, 0.2); }
+        var x = randn(b, h, w, 6, dtype: ScalarType.Float64);
+        using var _ = no_grad();
+        var fused = block.ForwardNormalising(x, norm);
+        var previous = SelectiveScan.Forced;
+        try
+        {
+            SelectiveScan.Forced = SelectiveScan.Reference;
+            CpuScanTests.AssertClose(block.forward(norm.forward(x)), fused, 1e-12, "output");
+            // With the reference forced, the normalising form is forward(norm(x)) itself.
+            CpuScanTests.AssertClose(block.forward(norm.forward(x)), block.ForwardNormalising(x, norm), 0, "reference path");
+        }
+        finally { SelectiveScan.Forced = previous; }
+    }
+
     [Fact]
     public void GradientsMatchSs2dsOwnPath()
     {

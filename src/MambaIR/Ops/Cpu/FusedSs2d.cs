@@ -23,6 +23,44 @@ public static class FusedSs2d
         return SelectiveScan.ChooseFourWays(new FourWayScanInputs(input, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
     }
 
+    /// <summary>Pixels per band when z is computed band by band (<see cref="ForwardRecomputingInput"/>).</summary>
+    public const int GateBandPixels = 16384;
+
+    /// <summary>
+    /// Inference only (no autograd): SS2D of <paramref name="norm"/>(<paramref name="source"/>), (B, H, W, C) → (B, H, W, C),
+    /// with the normalised input freed as soon as in_proj's x half has read it and computed again for the z half, a band of
+    /// <see cref="GateBandPixels"/> pixels at a time, each band's z gated into y at once. Neither the normalised input nor z
+    /// is alive during the scan or at full size afterwards (the normalisation is per pixel, so a band's is the whole one's).
+    /// </summary>
+    public static Tensor ForwardRecomputingInput(Tensor source, Func<Tensor, Tensor> norm, Ss2dWeights w, IFourWaySelectiveScan scan)
+    {
+        using var scope = NewDisposeScope();
+        long di = w.Channels, c = source.shape[^1], pixels = source.numel() / c;
+        int threads = CpuSelectiveScan.Threads, bits = CpuSelectiveScan.HardwareVectorBits[0];
+        Tensor xin, x;
+        using (var input = norm(source))
+        using (var wx = w.InProj.narrow(0, 0, di))
+            xin = nn.functional.linear(input, wx);
+        using (xin) x = DepthwiseConvSilu.Apply(xin, w.ConvWeight, w.ConvBias, bits, threads);
+        var y = scan.RunFourWays(new FourWayScanInputs(x, w.XProj, w.DtProjWeight, w.DtProjBias, w.ALogs, w.Ds));
+        x.Dispose();
+        using (var rows = source.reshape(pixels, c))
+        using (var yRows = y.view(pixels, di))
+        using (var wz = w.InProj.narrow(0, di, di))
+            for (long p0 = 0; p0 < pixels; p0 += GateBandPixels)
+            {
+                long count = Math.Min(GateBandPixels, pixels - p0);
+                using var band = rows.narrow(0, p0, count);
+                using var normed = norm(band);
+                using var z = nn.functional.linear(normed, wz);
+                using var yBand = yRows.narrow(0, p0, count);
+                LayerNormGate.Apply(yBand, z, w.OutNormWeight, w.OutNormBias, w.OutNormEps, bits, threads);
+            }
+        var output = nn.functional.linear(y, w.OutProj);
+        y.Dispose();
+        return output.MoveToOuterDisposeScope();
+    }
+
     /// <summary>SS2D of <paramref name="input"/> (B, H, W, C): (B, H, W, C).</summary>
     public static Tensor Forward(Tensor input, Ss2dWeights w, IFourWaySelectiveScan scan)
     {
