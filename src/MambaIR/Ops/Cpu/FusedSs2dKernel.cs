@@ -39,8 +39,7 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
         int groups = GroupsPerBatch(p, threads), blocks = p.Blocks.Length, n = p.StateSize, r = p.Rank, chunk = p.ChunkLength;
         int maxLanes = MaxLanes(p), perGroup = (blocks + groups - 1) / groups;
         int workspace = Workspace<T>.Size(perGroup * n * maxLanes) + FusedSs2dTile<T>.Size(chunk, n, r) + FusedSs2dStepBuffers<T>.Size(chunk, maxLanes)
-            + 2 * Workspace<T>.Size(chunk * sizeof(int) / sizeof(T) + 1) + Workspace<T>.Size(maxLanes) + FusedSs2dColumnStrip<T>.Size(p);
-        bool strips = FusedSs2dColumnStrip<T>.Applies(p);
+            + 2 * Workspace<T>.Size(chunk * sizeof(int) / sizeof(T) + 1) + Workspace<T>.Size(maxLanes);
         const int K = FusedSs2dProblem<T>.Directions;
         CpuParallel.For<T>(p.Batch * groups, threads, workspace, (item, ws) =>
         {
@@ -51,7 +50,6 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
             var steps = new FusedSs2dStepBuffers<T>(ws, chunk, maxLanes);
             int* pixels = (int*)ws.Take(chunk * sizeof(int) / sizeof(T) + 1), next = (int*)ws.Take(chunk * sizeof(int) / sizeof(T) + 1);
             T* stage = ws.Take(maxLanes);
-            var strip = strips ? new FusedSs2dColumnStrip<T>(ws, p.Height, n, r) : null;
             int c0 = p.Blocks[first].Start, c1 = p.Blocks[end - 1].Start + p.Blocks[end - 1].Count;
             for (int k = 0; k < K; k++)
             {
@@ -70,7 +68,7 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                         p.Pixels(k, l0 + chunk, nextCount, next);
                         Prefetch(p, b, next, nextCount, c0, c1, p.X, y);
                     }
-                    if ((k & 1) == 0 || strip == null || !strip.TryGather(p, b, k, l0, count, tile)) tile.Gather(p, b, k, l0, count, pixels);
+                    tile.Gather(p, b, k, l0, count, pixels);
                     for (int i = first; i < end; i++)
                     {
                         var blk = p.Blocks[i];
