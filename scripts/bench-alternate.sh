@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Alternating A/B runs of `mambair bench model --json` for two builds on a shared machine (load varies between runs, so
-# each pair runs back to back and the ratio is taken per pair): prints each run and the medians of A, B and B/A... as A/B
-# speed ratios. Usage: scripts/bench-alternate.sh CLI_A CLI_B PAIRS -- bench-model-args...
+# each pair runs back to back and the ratio is taken per pair): prints each run, the medians of A and B, and the median
+# over the pairs of A/B (the speed-up of B). Usage: scripts/bench-alternate.sh CLI_A CLI_B PAIRS -- bench-model-args...
 # e.g. scripts/bench-alternate.sh /tmp/main/.../MambaIR.Cli src/MambaIR.Cli/bin/Release/net10.0/MambaIR.Cli 5 -- --preset light-x2 --size 64x64 --threads 2
 set -euo pipefail
 a=$1; b=$2; pairs=$3; shift 3; [ "${1:-}" = "--" ] && shift
