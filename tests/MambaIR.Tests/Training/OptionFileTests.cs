@@ -226,6 +226,27 @@ public class OptionFileTests
     }
 
     [Fact]
+    public void GradientOpt_ParsesAndBadValuesNameTheKey()
+    {
+        string dir = TestPaths.NewTempDir();
+        try
+        {
+            string path = TrainingTestData.WriteOptions(dir, "/nowhere");
+            string text = File.ReadAllText(path);
+            File.WriteAllText(path, text.Replace("\ntrain:\n", "\ntrain:\n  gradient_opt:\n    type: GradientProfileLoss\n    loss_weight: 0.25\n"));
+            var o = TrainOptionsLoader.Load(path);
+            Assert.Equal(new GradientLossOptions(0.25, LossReduction.Mean), o.GradientLoss);
+            Assert.DoesNotContain(o.UnusedKeys, k => k.Contains("gradient_opt", StringComparison.Ordinal));
+            var bad = TrainOptionsLoader.Load(path, ["train:gradient_opt:type=SobelLoss"]);
+            Assert.Contains(bad.Problems, p => p.StartsWith("train:gradient_opt:type: loss 'SobelLoss' is not supported", StringComparison.Ordinal));
+            var e = Assert.Throws<OptionException>(() => TrainOptionsLoader.Load(path, ["train:gradient_opt:loss_weight=-1"]));
+            Assert.Equal("train:gradient_opt:loss_weight", e.Key);
+            Assert.Null(TrainOptionsLoader.Load(Path.Combine(Official, "train", "mambair", "train_MambaIR_SR_x2.yml")).GradientLoss);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void DebugMode_AsBasicSr()
     {
         string dir = TestPaths.NewTempDir();

@@ -40,6 +40,7 @@ public sealed class Trainer : IDisposable
     AdamOptimizer _optimizer = null!;
     LrSchedule _schedule = null!;
     PixelLoss _loss = null!;
+    GradientProfileLoss? _gradLoss;
     ITrainingDataset _data = null!;
     EpochSampler _sampler = null!;
     Validator? _validator;
@@ -48,6 +49,10 @@ public sealed class Trainer : IDisposable
     long _iter, _epoch, _batchInEpoch, _resumedFrom;
     string? _lastCheckpoint;
     long? _lastCheckpointIter;
+
+    /// <summary>The loss terms as logged: <c>l_pix</c> alone, or <c>l_pix</c> and <c>l_grad</c> with the gradient term.</summary>
+    (string, double)[] LossParts(double total, double pix, double grad) =>
+        _gradLoss is null ? [(_loss.LogName, total)] : [(_loss.LogName, pix), (_gradLoss.LogName, grad)];
 
     /// <summary>Trains as <paramref name="options"/> says; see <see cref="Trainer"/>.</summary>
     /// <exception cref="NotSupportedException">The options ask for something this trainer cannot do (every problem listed).</exception>
@@ -203,6 +208,11 @@ public sealed class Trainer : IDisposable
         if (_device.type == DeviceType.CUDA) _log.Info($"Optimiser and EMA updates: {_optimizer.DescribeUpdatePath()}");
         _schedule = new LrSchedule(_opt.Scheduler!, _opt.Optimizer!.Lr, _opt.WarmupIter);
         _loss = new PixelLoss(_opt.PixelLoss!);
+        if (_opt.GradientLoss is { } gradOpt)
+        {
+            _gradLoss = new GradientProfileLoss(gradOpt);
+            _log.Info($"Loss: {_loss.LogName} + {_gradLoss.LogName} (GradientProfileLoss, weight {gradOpt.Weight.ToString(CultureInfo.InvariantCulture)})");
+        }
 
         if (resumeStatePath != null) Resume(resumeStatePath);
         _csv = new TrainingCsv(_paths.Root, resumeStatePath != null ? _iter : null);
@@ -284,7 +294,7 @@ public sealed class Trainer : IDisposable
             delivered++;
             double dataTime = Lap();
             var phase = new PhaseTimes { Data = dataTime };
-            double lossValue;
+            double lossValue, pixValue = 0, gradValue = 0;
             using (var scope = NewDisposeScope())
             {
                 var lq = tensor(batch.Lq, batch.LqShape).to(_device);
@@ -294,6 +304,13 @@ public sealed class Trainer : IDisposable
                 var output = _net.forward(lq);
                 phase.Forward = Lap();
                 var loss = _loss.Compute(output, gt);
+                if (_gradLoss is not null)
+                {
+                    var gradTerm = _gradLoss.Compute(output, gt);
+                    pixValue = loss.to(ScalarType.Float64).item<double>();
+                    gradValue = gradTerm.to(ScalarType.Float64).item<double>();
+                    loss = loss + gradTerm;
+                }
                 lossValue = loss.to(ScalarType.Float64).item<double>();
                 phase.Loss = Lap();
                 if (!double.IsFinite(lossValue))
@@ -322,8 +339,12 @@ public sealed class Trainer : IDisposable
             if (iter % _opt.Logger.PrintFreq == 0)
             {
                 _log.Info(LogLineFormat.TrainLine(_opt.Name, _epoch, iter, [lr], TimeSpan.FromSeconds(avg * Math.Max(0, _opt.TotalIter - iter - 1)),
-                    sinceIter / sinceCount, sinceData / sinceCount, [(_loss.LogName, lossValue)]));
-                try { _tb?.AddScalar($"losses/{_loss.LogName}", lossValue, iter); _tb?.Flush(); }
+                    sinceIter / sinceCount, sinceData / sinceCount, LossParts(lossValue, pixValue, gradValue)));
+                try
+                {
+                    foreach (var (tag, value) in LossParts(lossValue, pixValue, gradValue)) _tb?.AddScalar($"losses/{tag}", value, iter);
+                    _tb?.Flush();
+                }
                 catch (IOException e) { throw Stop($"iteration {iter}: cannot write the TensorBoard events {_tb!.FilePath}: {e.Message}", iter, e); }
                 sinceIter = sinceData = 0; sinceCount = 0;
             }

@@ -87,6 +87,12 @@ public sealed record LossOptions(LossKind Kind, double Weight, LossReduction Red
 
 public enum LossKind { L1, Mse, Charbonnier }
 
+/// <summary>
+/// The text-aware edge term (<c>train:gradient_opt</c>, a MambaIR.NET extension): <c>type: GradientProfileLoss</c>, its
+/// weight and reduction; see <see cref="MambaIR.Training.Optimization.GradientProfileLoss"/>.
+/// </summary>
+public sealed record GradientLossOptions(double Weight, LossReduction Reduction);
+
 public enum LossReduction { Mean, Sum }
 
 /// <summary>One validation metric (<c>val:metrics:NAME</c>).</summary>
@@ -141,6 +147,8 @@ public sealed record TrainOptions
     public long TotalIter { get; init; }
     public long WarmupIter { get; init; } = -1;
     public LossOptions? PixelLoss { get; init; }
+    /// <summary>The optional gradient-profile term added to the pixel loss (<c>train:gradient_opt</c>).</summary>
+    public GradientLossOptions? GradientLoss { get; init; }
     public double EmaDecay { get; init; }
     public bool UseGradClip { get; init; }
     public ValidationOptions? Val { get; init; }

@@ -102,6 +102,7 @@ public static class TrainOptionsLoader
         OptimizerOptions? optimizer = null;
         SchedulerOptions? scheduler = null;
         LossOptions? loss = null;
+        GradientLossOptions? gradientLoss = null;
         long totalIter = 0, warmup = -1;
         double ema = 0;
         bool clip = false;
@@ -117,6 +118,7 @@ public static class TrainOptionsLoader
             if (!(ema >= 0 && ema < 1)) throw new OptionException(trainMap.PathOf("ema_decay"), $"must be in [0, 1), got {ema}");
             clip = trainMap.GetBool("use_grad_clip", false);
             loss = ParseLoss(trainMap.Map("pixel_opt"), trainMap.PathOf("pixel_opt"), problems);
+            gradientLoss = ParseGradientLoss(trainMap.Map("gradient_opt"), problems);
             foreach (var other in new[] { "perceptual_opt", "gan_opt", "mixing_augs", "ldl_opt", "fft_opt" })
                 if (trainMap.Contains(other) && trainMap.Get(other) is not null)
                     problems.Add($"{trainMap.PathOf(other)}: not supported (MambaIR.NET trains with a pixel loss only)");
@@ -142,7 +144,7 @@ public static class TrainOptionsLoader
             ManualSeed = seed, SeedWasChosen = chosen, Train = train, ValidationSets = vals, Network = network,
             PretrainNetworkG = pretrain, ParamKeyG = paramKey, StrictLoadG = strict, ResumeState = resume,
             Optimizer = optimizer, Scheduler = scheduler, TotalIter = totalIter, WarmupIter = warmup, PixelLoss = loss,
-            EmaDecay = ema, UseGradClip = clip, Val = val, Logger = logger, Raw = raw, Overrides = overrides.ToArray(),
+            GradientLoss = gradientLoss, EmaDecay = ema, UseGradClip = clip, Val = val, Logger = logger, Raw = raw, Overrides = overrides.ToArray(),
             UnusedKeys = unused, Problems = problems,
         };
     }
@@ -398,6 +400,28 @@ public static class TrainOptionsLoader
         };
         double eps = kind == LossKind.Charbonnier ? l.GetDouble("eps", 1e-12) : 0;
         return new LossOptions(kind, l.GetDouble("loss_weight", 1.0), reduction, eps);
+    }
+
+    static GradientLossOptions? ParseGradientLoss(OptionMap? l, List<string> problems)
+    {
+        if (l == null) return null;
+        string type = l.GetString("type") ?? "";
+        if (type != "GradientProfileLoss")
+        {
+            problems.Add($"{l.PathOf("type")}: loss '{type}' is not supported here (GradientProfileLoss)");
+            MarkAll(l);
+            return null;
+        }
+        string red = l.GetString("reduction") ?? "mean";
+        var reduction = red switch
+        {
+            "mean" => LossReduction.Mean,
+            "sum" => LossReduction.Sum,
+            _ => throw new OptionException(l.PathOf("reduction"), $"'{red}' cannot be trained with (mean or sum)"),
+        };
+        double w = l.GetDouble("loss_weight", 1.0);
+        if (!(w >= 0) || double.IsInfinity(w)) throw new OptionException(l.PathOf("loss_weight"), $"must be a finite number ≥ 0, got {w}");
+        return new GradientLossOptions(w, reduction);
     }
 
     static ValidationOptions? ParseValidation(OptionMap? v, List<string> problems)
