@@ -32,8 +32,14 @@ public sealed class AdamOptimizer : IDisposable
 
     public OptimizerOptions Options { get; }
 
-    /// <summary>Whether a step on a CUDA device may use the multi-tensor kernels (default true; false forces the per-tensor path).</summary>
-    public bool FusedKernels { get; set; } = true;
+    /// <summary>Environment variable that, set to 0, makes the per-tensor path the default (a fallback, and for comparisons).</summary>
+    public const string FusedKernelsEnvironmentVariable = "MAMBAIR_FUSED_OPTIMIZER";
+
+    /// <summary>
+    /// Whether a step on a CUDA device may use the multi-tensor kernels (default true unless
+    /// <see cref="FusedKernelsEnvironmentVariable"/> is 0; false forces the per-tensor path).
+    /// </summary>
+    public bool FusedKernels { get; set; } = Environment.GetEnvironmentVariable(FusedKernelsEnvironmentVariable) != "0";
 
     MultiTensorKernels? _kernels;
     string? _fusedUnavailable;

@@ -30,7 +30,7 @@ public sealed class ModelEma
     public double Decay { get; }
 
     /// <summary>Whether an update on a CUDA device may use the multi-tensor kernels (default true).</summary>
-    public bool FusedKernels { get; set; } = true;
+    public bool FusedKernels { get; set; } = Environment.GetEnvironmentVariable(AdamOptimizer.FusedKernelsEnvironmentVariable) != "0";
 
     MultiTensorKernels? _kernels;
     bool _kernelsChecked;
