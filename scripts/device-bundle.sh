@@ -30,7 +30,8 @@ strip_natives() { # libtorch CPU binaries (hundreds of MB), natives of other pla
 
 dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
 strip_natives "$stage/cli"
-tar -C "$stage" -cJf "$out/cli.tar.xz" cli
+rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
+XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
 
 # The runtime, trimmed (see the header).
 mkdir -p "$stage/dotnet"
@@ -41,7 +42,7 @@ rm -f "$fw"/{libmscordaccore.so,libmscordbi.so,libclrgc.so,libclrgcexp.so,libcor
 rm -f "$fw"/System.Private.Xml.dll "$fw"/System.Private.Xml.Linq.dll "$fw"/System.Data.Common.dll "$fw"/Microsoft.VisualBasic.Core.dll \
       "$fw"/System.Private.DataContractSerialization.dll "$fw"/System.Net.Http.dll "$fw"/System.Net.Security.dll "$fw"/System.Net.Quic.dll \
       "$fw"/System.Net.Mail.dll "$fw"/System.Net.HttpListener.dll "$fw"/System.Net.WebSockets*.dll "$fw"/System.Linq.AsyncEnumerable.dll
-tar -C "$stage" -cJf "$out/dotnet.tar.xz" dotnet
+XZ_OPT=-9e tar -C "$stage" -cJf "$out/dotnet.tar.xz" dotnet
 
 if [ $tests = 1 ]; then
   # Tests: the build output without libtorch's CPU binaries and other platforms' natives, plus xunit's console runner.
@@ -74,7 +75,7 @@ fi
 if [ $data = 1 ]; then
   mkdir -p "$out/data"
   cp -r ../shared/train/BSDS400 "$out/data/BSDS400"
-  mkdir -p "$out/data/Set5"; cp -r ../shared/benchmarks/Set5/HR "$out/data/Set5/HR"   # validation (Set14 is evaluated on the CPU machine)
+  for x in 2 4; do mkdir -p "$out/data/Set5/HR"; cp -r ../shared/benchmarks/Set5/HR/x$x "$out/data/Set5/HR/"; done   # validation (Set14 is evaluated on the CPU machine)
 fi
 
 if [ $check = 1 ]; then
