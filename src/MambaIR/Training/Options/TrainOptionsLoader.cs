@@ -391,15 +391,21 @@ public static class TrainOptionsLoader
                 MarkAll(l);
                 return null;
         }
+        var reduction = ParseReduction(l);
+        double eps = kind == LossKind.Charbonnier ? l.GetDouble("eps", 1e-12) : 0;
+        return new LossOptions(kind, l.GetDouble("loss_weight", 1.0), reduction, eps);
+    }
+
+    /// <summary>A loss's <c>reduction</c> (<c>mean</c>, the default, or <c>sum</c>).</summary>
+    static LossReduction ParseReduction(OptionMap l)
+    {
         string red = l.GetString("reduction") ?? "mean";
-        var reduction = red switch
+        return red switch
         {
             "mean" => LossReduction.Mean,
             "sum" => LossReduction.Sum,
             _ => throw new OptionException(l.PathOf("reduction"), $"'{red}' cannot be trained with (mean or sum)"),
         };
-        double eps = kind == LossKind.Charbonnier ? l.GetDouble("eps", 1e-12) : 0;
-        return new LossOptions(kind, l.GetDouble("loss_weight", 1.0), reduction, eps);
     }
 
     static GradientLossOptions? ParseGradientLoss(OptionMap? l, List<string> problems)
@@ -412,13 +418,7 @@ public static class TrainOptionsLoader
             MarkAll(l);
             return null;
         }
-        string red = l.GetString("reduction") ?? "mean";
-        var reduction = red switch
-        {
-            "mean" => LossReduction.Mean,
-            "sum" => LossReduction.Sum,
-            _ => throw new OptionException(l.PathOf("reduction"), $"'{red}' cannot be trained with (mean or sum)"),
-        };
+        var reduction = ParseReduction(l);
         double w = l.GetDouble("loss_weight", 1.0);
         if (!(w >= 0) || double.IsInfinity(w)) throw new OptionException(l.PathOf("loss_weight"), $"must be a finite number ≥ 0, got {w}");
         return new GradientLossOptions(w, reduction);
