@@ -78,7 +78,7 @@ public sealed class AttentiveStateSpace : nn.Module
         v = v * CPE.forward(v).sigmoid();
         var sorted = v.reshape(b, hidden, n).gather(2, order.unsqueeze(1).expand(b, hidden, n)); // (B, D, n)
         var y = selectiveScan.Forward(sorted, prompt).transpose(1, 2);                           // (B, n, D), sorted order
-        y = out_proj.forward(out_norm.forward(y));
+        y = TokenLinear.Forward(out_proj, out_norm.forward(y));
         // Back to raster order (index_select copies whole token rows; gather is several times slower at batch 1).
         var raster = b == 1 ? y.index_select(1, inverse.view(-1)) : y.gather(1, inverse.unsqueeze(-1).expand(b, n, c));
         return raster.MoveToOuterDisposeScope();
