@@ -156,6 +156,13 @@ public class V2AndUNetTrainingTests
             gt_sizes: [16, 24, 32]
             dataset_enlarge_ratio: 10
             prefetch_mode: ~
+          val:
+            name: ValSet
+            type: Dataset_PairedImage
+            dataroot_gt: {gt}
+            dataroot_lq: {lq}
+            io_backend:
+              type: disk
         network_g:
           type: MambaIRUNet
           inp_channels: 3
@@ -193,6 +200,18 @@ public class V2AndUNetTrainingTests
             type: L1Loss
             loss_weight: 1
             reduction: mean
+        val:
+          window_size: 8
+          val_freq: {totalIter}
+          save_img: false
+          rgb2bgr: true
+          use_image: false
+          max_minibatch: 8
+          metrics:
+            psnr:
+              type: calculate_psnr
+              crop_border: 0
+              test_y_channel: false
         logger:
           print_freq: 1
           save_checkpoint_freq: {saveFreq}
@@ -223,6 +242,9 @@ public class V2AndUNetTrainingTests
             Assert.Contains("Updating Patch_Size to 16 and Batch_Size to 4", log);
             Assert.Contains("Updating Patch_Size to 24 and Batch_Size to 4", log);
             Assert.Contains("Updating Patch_Size to 32 and Batch_Size to 2", log);
+            // Validation on whole images (the U-Net's own padding), RGB PSNR, as ImageCleanModel validates.
+            Assert.Contains("Validation ValSet", log);
+            Assert.True(r.Best.TryGetValue("ValSet/psnr", out var best) && best.Value > 15 && best.Iteration == 30, $"best {best}");
             // The tiny U-Net is the reference vector's: the checkpoint has the official keys in the official order.
             string ckpt = Path.Combine(r.ExperimentFolder, "models", "net_g_latest.pth");
             using (var official = Checkpoint.Load(Path.Combine(TestPaths.Shared, "refvec-v2", "unet_realdn.pth"), "params"))
