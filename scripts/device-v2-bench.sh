@@ -5,6 +5,9 @@
 # Writes to $OUT: v2-bench.jsonl (one line per run: {"name", "report"} with the `bench model --json` report),
 # v2-bench.txt (a summary table) and run.log (everything, including failures).
 # Usage: bash scripts/device-v2-bench.sh [REPEAT]   (default 5 timed runs after 2 warm-up runs)
+# Optional: V2_CHECKPOINT=path/to/net_g_latest.pth SET5=path/to/Set5 (a benchmark folder with HR/x2, or HR images)
+# also runs `mambair eval --spread ${SPREAD:-10}` with that checkpoint on the GPU and writes spread.json / spread.md:
+# Set5 PSNR/SSIM with the deterministic routing and min/median/max/std over the Gumbel seeds 0..K-1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/mambair-out}
@@ -43,4 +46,12 @@ for line in open(sys.argv[1]):
     r = json.loads(line); x = r["report"]; p, s = r["name"].rsplit("-", 1); s = int(s)
     print(f"{p:12s} {str(s)+'x'+str(s):>8s} {x['MedianMs']:10.1f} {x['MinMs']:8.1f} {x['ScanMsPerImage']:8.1f} {x.get('PeakDeviceMemoryMb') or 0:8.0f} {official[(p, s)]:12d}")
 PY
+if [ -n "${V2_CHECKPOINT:-}" ] && [ -n "${SET5:-}" ]; then
+  left=$(( budget - SECONDS ))
+  if [ "$left" -gt 20 ]; then
+    echo "=== spread ${SPREAD:-10} seeds, $V2_CHECKPOINT on $SET5 (limit ${left}s)" | tee -a "$log"
+    timeout "$left" bash scripts/device-run.sh eval --model "$V2_CHECKPOINT" --dataset "$SET5:Set5" --spread "${SPREAD:-10}" --seed 0 \
+      --device cuda --json "$OUT/spread.json" --markdown "$OUT/spread.md" 2>> "$log" | tee -a "$log"
+  else echo "=== spread: skipped (no time left)" | tee -a "$log"; fi
+fi
 echo "done in ${SECONDS}s" | tee -a "$log"
