@@ -19,8 +19,11 @@ public static class MixingAugment
         if (options.UseIdentity && rng.RandInt(0, 1) == 1) return (lq, gt);
         double lam = DrawLambda(options.Beta);
         using var perm = randperm(gt.shape[0], ScalarType.Int64).to(gt.device);
-        var g = gt * lam + gt.index_select(0, perm) * (1 - lam);
-        var l = lq * lam + lq.index_select(0, perm) * (1 - lam);
+        // Explicit, disposed scalars (TorchSharp's implicit double→Scalar temporaries can be finalised mid-call).
+        using var a = lam.ToScalar();
+        using var b = (1 - lam).ToScalar();
+        var g = gt.mul(a).add_(gt.index_select(0, perm).mul_(b));
+        var l = lq.mul(a).add_(lq.index_select(0, perm).mul_(b));
         return (l, g);
     }
 
