@@ -1,49 +1,87 @@
 #!/usr/bin/env bash
-# Packs what a GPU machine without .NET needs into .device/ (git-ignored): a copy of the .NET runtime, a
-# framework-dependent Release build of the CLI without libtorch's own CPU libraries, which the
-# machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib), the test assembly with xunit's console
-# runner (no SDK needed there), and the reference vectors of ../shared/refvec (which does not travel).
-# On the GPU machine: bash scripts/device-run.sh runtime --check cuda --refvec .device/refvec
-#                     bash scripts/device-test.sh [xunit.console arguments, e.g. -trait Category=Cuda]
+# Packs what a GPU machine without .NET needs into .device/ (git-ignored), as xz archives that scripts/device-run.sh and
+# scripts/device-test.sh unpack on first use:
+#   dotnet.tar.xz  the .NET runtime, less what no MambaIR.NET command loads (debugger and alternative-GC libraries,
+#                  XML, data, HTTP and VB assemblies: 25 → ~18 MB, so that the training photographs fit the 64 MiB a
+#                  device call carries; check with `bash scripts/device-bundle.sh --check` here, which runs the CLI and
+#                  the tests' CUDA and training filters on the trimmed runtime);
+#   cli.tar.xz     a framework-dependent Release build of the CLI without libtorch's CPU libraries, which the
+#                  machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib);
+#   tests.tar.xz   the test assembly with xunit's console runner (no SDK needed there), unless --no-tests;
+#   refvec/        the MambaIR reference vectors of ../shared/refvec (../shared does not travel), unless --no-refvec;
+#   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation).
+# Usage: bash scripts/device-bundle.sh [--data] [--no-tests] [--no-refvec] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+data=0 tests=1 refvec=1 check=0
+for a in "$@"; do case $a in --data) data=1 ;; --no-tests) tests=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 out=.device
 rm -rf "$out"; mkdir -p "$out"
-dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$out/cli" -v q -nologo >/dev/null
-for d in "$out"/cli; do
-  [ -d "$d" ] || continue
-  # Drop libtorch CPU binaries (hundreds of MB) and natives of other platforms; keep TorchSharp's bridge.
-  find "$d" -path '*runtimes*' \( -name 'libtorch*' -o -name 'libc10*' -o -name 'libgomp*' -o -name 'libshm*' -o -name 'libaoti*' \
-       -o -name 'libbackend_with_compiler*' -o -name 'libjitbackend*' -o -name 'libnnapi*' -o -name '*.dll' -o -name '*.dylib' \) -delete
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+strip_natives() { # libtorch CPU binaries (hundreds of MB), natives of other platforms, ONNX Runtime (text recognition runs on the CPU machine)
+  local d=$1
+  find "$d" \( -name 'libtorch*' -o -name 'libc10*' -o -name 'libgomp*' -o -name 'libshm*' -o -name 'libaoti*' -o -name 'libbackend_with_compiler*' \
+       -o -name 'libjitbackend*' -o -name 'libnnapi*' -o -name 'libonnxruntime*' \) -delete
+  find "$d" -path '*runtimes*' \( -name '*.dll' -o -name '*.dylib' \) -delete
   rm -rf "$d"/runtimes/{win*,osx*,linux-arm*,linux-musl*} 2>/dev/null || true
-  find "$d" -maxdepth 1 \( -name 'libtorch*' -o -name 'libc10*' -o -name 'libgomp*' -o -name 'libshm*' -o -name 'libaoti*' -o -name 'libbackend_with*' -o -name 'libjitbackend*' -o -name 'libnnapi*' \) -delete
-  # ONNX Runtime and Skia serve text recognition and rendering, which the GPU runs do not need (keeps the bundle small).
-  rm -f "$d"/libonnxruntime*.so "$d"/libSkiaSharp.so
-done
-tar -C /usr/share/dotnet -cJf "$out/dotnet.tar.xz" dotnet host shared/Microsoft.NETCore.App
+}
 
-# Tests: the build output without libtorch's CPU binaries and other platforms' natives, plus xunit's console runner.
-dotnet build tests/MambaIR.Tests -c Release -v q -nologo >/dev/null
-src=tests/MambaIR.Tests/bin/Release/net10.0
-mkdir -p "$out/tests/runtimes/linux-x64/native"
-find "$src" -maxdepth 1 -type f -exec cp {} "$out/tests/" \;
-cp "$src/runtimes/linux-x64/native/libLibTorchSharp.so" "$out/tests/runtimes/linux-x64/native/"
-runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 2>/dev/null | tail -1 || true)
-if [ -z "$runner" ]; then
-  tmp=$(mktemp -d)
-  printf '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup><ItemGroup><PackageReference Include="xunit.runner.console" Version="2.4.1" /></ItemGroup></Project>' > "$tmp/r.csproj"
-  dotnet restore "$tmp/r.csproj" -v q >/dev/null
-  rm -rf "$tmp"
-  runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 | tail -1)
+dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
+strip_natives "$stage/cli"
+rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
+XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
+
+# The runtime, trimmed (see the header).
+mkdir -p "$stage/dotnet"
+cp -a /usr/share/dotnet/dotnet /usr/share/dotnet/host "$stage/dotnet/"
+mkdir -p "$stage/dotnet/shared"; cp -a /usr/share/dotnet/shared/Microsoft.NETCore.App "$stage/dotnet/shared/"
+fw=$(ls -d "$stage"/dotnet/shared/Microsoft.NETCore.App/*)
+rm -f "$fw"/{libmscordaccore.so,libmscordbi.so,libclrgc.so,libclrgcexp.so,libcoreclrtraceptprovider.so,createdump}
+rm -f "$fw"/System.Private.Xml.dll "$fw"/System.Private.Xml.Linq.dll "$fw"/System.Data.Common.dll "$fw"/Microsoft.VisualBasic.Core.dll \
+      "$fw"/System.Private.DataContractSerialization.dll "$fw"/System.Net.Http.dll "$fw"/System.Net.Security.dll "$fw"/System.Net.Quic.dll \
+      "$fw"/System.Net.Mail.dll "$fw"/System.Net.HttpListener.dll "$fw"/System.Net.WebSockets*.dll "$fw"/System.Linq.AsyncEnumerable.dll
+XZ_OPT=-9e tar -C "$stage" -cJf "$out/dotnet.tar.xz" dotnet
+
+if [ $tests = 1 ]; then
+  # Tests: the build output without libtorch's CPU binaries and other platforms' natives, plus xunit's console runner.
+  dotnet build tests/MambaIR.Tests -c Release -v q -nologo >/dev/null
+  src=tests/MambaIR.Tests/bin/Release/net10.0
+  mkdir -p "$stage/tests/runtimes/linux-x64/native"
+  find "$src" -maxdepth 1 -type f -exec cp {} "$stage/tests/" \;
+  cp "$src/runtimes/linux-x64/native/"*.so* "$stage/tests/runtimes/linux-x64/native/"
+  strip_natives "$stage/tests"
+  runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 2>/dev/null | tail -1 || true)
+  if [ -z "$runner" ]; then
+    tmp=$(mktemp -d)
+    printf '<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup><ItemGroup><PackageReference Include="xunit.runner.console" Version="2.4.1" /></ItemGroup></Project>' > "$tmp/r.csproj"
+    dotnet restore "$tmp/r.csproj" -v q >/dev/null
+    rm -rf "$tmp"
+    runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 | tail -1)
+  fi
+  cp -n "$runner"/* "$stage/tests/"
+  tar -C "$stage" -cJf "$out/tests.tar.xz" tests
 fi
-cp -n "$runner"/* "$out/tests/"
 
-# Reference vectors (MambaIR ones: json, weights, tensors).
-if [ -d ../shared/refvec ]; then
+if [ $refvec = 1 ] && [ -d ../shared/refvec ]; then
   mkdir -p "$out/refvec"
   for j in ../shared/refvec/*.json; do
     n=$(basename "$j" .json)
     grep -q '"arch": "MambaIR"' "$j" && cp "$j" "../shared/refvec/$n.pth" "../shared/refvec/$n.io.safetensors" "$out/refvec/"
   done
+fi
+
+if [ $data = 1 ]; then
+  mkdir -p "$out/data"
+  cp -r ../shared/train/BSDS400 "$out/data/BSDS400"
+  for x in 2 4; do mkdir -p "$out/data/Set5/HR"; cp -r ../shared/benchmarks/Set5/HR/x$x "$out/data/Set5/HR/"; done   # validation (Set14 is evaluated on the CPU machine)
+fi
+
+if [ $check = 1 ]; then
+  # The trimmed runtime runs the CLI's commands that the GPU runs use (here on the CPU).
+  rt=$(mktemp -d); tar -C "$rt" -xJf "$out/dotnet.tar.xz"; tar -C "$stage" -xJf "$out/cli.tar.xz"
+  DOTNET_ROOT=$rt/dotnet "$rt/dotnet/dotnet" "$stage/cli/MambaIR.Cli.dll" runtime >/dev/null && echo "trimmed runtime: runtime OK"
+  rm -rf "$rt"
 fi
 du -sh "$out"/* "$out"

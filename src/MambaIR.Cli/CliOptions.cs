@@ -31,6 +31,32 @@ public static class CliOptions
         Validators = { r => { if (r.GetValueOrDefault<int?>() is { } t && t is < 1 or > 4096) r.AddError($"--threads {t}: must be 1 or more"); } },
     };
 
+    /// <summary><c>--routing deterministic|gumbel</c> (MambaIRv2 networks).</summary>
+    public static Option<string> Routing() => new("--routing")
+    {
+        Description = "MambaIRv2 routing: deterministic (argmax, reproducible; the default) or gumbel (the official code's stochastic routing, seeded by --seed).",
+        DefaultValueFactory = _ => "deterministic",
+        Validators = { r => Check(r, v => v is "deterministic" or "gumbel", "deterministic or gumbel") },
+    };
+
+    /// <summary><c>--seed N</c>: the Gumbel routing's seed.</summary>
+    public static Option<long?> Seed() => new("--seed") { Description = "Seed of the Gumbel routing (with --routing gumbel; default 0)." };
+
+    /// <summary>The routing <c>--routing</c> and <c>--seed</c> ask for; messages name the flags.</summary>
+    public static Models.V2.MambaIRv2Routing ParseRouting(string? routing, long? seed)
+    {
+        bool gumbel = (routing ?? "deterministic").Trim().ToLowerInvariant() == "gumbel";
+        if (!gumbel && seed != null) throw new ArgumentException("--seed seeds the stochastic routing: use it with --routing gumbel");
+        return gumbel ? Models.V2.MambaIRv2Routing.Gumbel(seed ?? 0) : Models.V2.MambaIRv2Routing.Deterministic;
+    }
+
+    /// <summary>Rejects a non-default routing for a model that is not a MambaIRv2 network.</summary>
+    public static void CheckRouting(Models.ModelDescriptor model, Models.V2.MambaIRv2Routing routing, string modelArg)
+    {
+        if (routing.Mode != Models.V2.RoutingMode.Deterministic && model.Model is not Models.V2.MambaIRv2Net)
+            throw new ArgumentException($"--routing gumbel: --model {modelArg} is {(model.Network is { } n ? Models.NetworkConfigs.Label(n.Architecture) : null) ?? "a baseline"}, which has no routing (MambaIRv2 networks only)");
+    }
+
     public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "No progress display; only the summary and errors." };
 
     /// <summary>The model: a checkpoint file or a name (<see cref="Models.ModelFactory"/>).</summary>

@@ -43,6 +43,14 @@ public sealed class EvalCommand : ICliCommand
         var csv = new Option<string?>("--csv") { Description = "Write per-image results as CSV." };
         var json = new Option<string?>("--json") { Description = "Write per-image and mean PSNR/SSIM as JSON (schema mambair-eval/1)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the summary table as Markdown." };
+        var routing = CliOptions.Routing();
+        var seed = CliOptions.Seed();
+        seed.Description = "Seed of the Gumbel routing (with --routing gumbel; default 0); with --spread, the first of the K seeds.";
+        var spread = new Option<int?>("--spread")
+        {
+            Description = "MambaIRv2 only: evaluate once with the deterministic routing and K times with the Gumbel routing (seeds --seed, --seed+1, ...), and report per set the min/median/max/std of the mean PSNR and SSIM over the K runs (K ≥ 2).",
+            Validators = { r => { if (r.GetValueOrDefault<int?>() is < 2) r.AddError("--spread K: K must be 2 or more"); } },
+        };
         var quiet = CliOptions.Quiet();
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
@@ -50,7 +58,7 @@ public sealed class EvalCommand : ICliCommand
 
         var cmd = new Command("eval", "Evaluate a model (or the bicubic baseline) on benchmark sets: PSNR/SSIM per image and per set, beside the published MambaIR numbers.")
         {
-            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, quiet, device, libtorch, threads,
+            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, routing, seed, spread, quiet, device, libtorch, threads,
         };
         cmd.SetAction(pr =>
         {
@@ -70,8 +78,14 @@ public sealed class EvalCommand : ICliCommand
             if (modelArg.Trim().Equals("bicubic", StringComparison.OrdinalIgnoreCase) && level == null)
                 throw new ArgumentException("--model bicubic needs --scale (2, 3 or 4)");
 
+            int? runs = pr.GetValue(spread);
+            // With --spread, --seed is the first of the K seeds.
+            var route = CliOptions.ParseRouting(pr.GetValue(routing), runs == null ? pr.GetValue(seed) : null);
+            if (runs != null && route.Mode != Models.V2.RoutingMode.Deterministic)
+                throw new ArgumentException("--spread runs the Gumbel routing itself (seeds --seed, --seed+1, ...); leave out --routing gumbel");
             using var descriptor = ModelFactory.Create(modelArg, new ModelRequest
             {
+                Routing = route,
                 Purpose = kind.Purpose(), Scale = kind == RestorationTask.SuperResolution ? level : 1, Channels = greyBaseline ? 1 : 3,
                 Device = ComputeDevice.Resolve(pr.GetValue(device)),
             });
@@ -80,6 +94,27 @@ public sealed class EvalCommand : ICliCommand
                 throw new ArgumentException($"--model {modelArg} is a ×{descriptor.Scale} model but --scale {requested} was requested; evaluate it with --scale {descriptor.Scale} or use a ×{requested} checkpoint");
             int effectiveLevel = level ?? descriptor.Scale;
             var options = new EvaluationOptions(kind, effectiveLevel, procedure, pr.GetValue(template), pr.GetValue(save));
+            if (runs is int k)
+            {
+                if (descriptor.Model is not Models.V2.MambaIRv2Net)
+                    throw new ArgumentException($"--spread: --model {modelArg} is {descriptor.Network?.Architecture.Label() ?? "a baseline"}, which has no routing (MambaIRv2 networks only)");
+                long first = pr.GetValue(seed) ?? 0;
+                var seeds = Enumerable.Range(0, k).Select(i => first + i).ToArray();
+                Console.Error.WriteLine($"evaluating {descriptor.Summary}; deterministic routing, then Gumbel routing with seeds {first}..{first + k - 1}");
+                var sr = RoutingSpread.Run(descriptor, options, specs, seeds, (sd, r) =>
+                {
+                    if (pr.GetValue(quiet)) return;
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(sd is long v ? $"gumbel seed {v}" : "deterministic")}: ") +
+                        string.Join(", ", r.Datasets.Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Name} {d.MeanPsnr:F4} dB / {d.MeanSsim:F4}"))));
+                });
+                Console.WriteLine();
+                Console.Write(RoutingSpreadReport.ToConsole(sr));
+                if (pr.GetValue(json) is string jp) { RoutingSpreadReport.WriteJson(sr, jp); Console.Error.WriteLine($"wrote {jp}"); }
+                if (pr.GetValue(markdown) is string mp) { File.WriteAllText(mp, RoutingSpreadReport.ToMarkdown(sr)); Console.Error.WriteLine($"wrote {mp}"); }
+                return sr.Deterministic.ImageCount > 0 ? 0 : 1;
+            }
+            CliOptions.CheckRouting(descriptor, route, modelArg);
+            if (descriptor.Model is Models.V2.MambaIRv2Net) Console.Error.WriteLine($"routing: {route}");
             var runner = new EvaluationRunner(descriptor, options);
             Console.Error.WriteLine($"evaluating {descriptor.Summary}; {runner.Procedure}");
             var progress = pr.GetValue(quiet) ? null : new SyncProgress<EvaluationProgress>(ReportProgress);

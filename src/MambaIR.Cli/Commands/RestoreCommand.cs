@@ -57,10 +57,12 @@ public sealed class RestoreCommand : ICliCommand
         var libtorch = CliOptions.LibTorch();
         var threads = CliOptions.Threads();
 
+        var routing = CliOptions.Routing();
+        var seed = CliOptions.Seed();
         var cmd = new Command("restore", "Restore images (super-resolution, denoising, JPEG artifact removal): files or folders in, an output folder out.")
         {
             inputs, model, scale, output, recursive, tile, overlap, maxMemory, ensemble, device, dtype, format, quality, pngCompression, strip, outscale,
-            suffix, overwrite, paramKey, shard, quiet, libtorch, threads,
+            suffix, overwrite, paramKey, shard, routing, seed, quiet, libtorch, threads,
         };
         cmd.Validators.Add(r =>
         {
@@ -78,7 +80,9 @@ public sealed class RestoreCommand : ICliCommand
             var computeDevice = ComputeDevice.Resolve(pr.GetValue(device));
             string modelName = pr.GetValue(model) ?? DefaultModel(pr.GetValue(scale) ?? 2);
 
-            using var descriptor = ModelFactory.Create(modelName, new ModelRequest { Device = computeDevice, DType = scalarType, ParamKey = pr.GetValue(paramKey)! });
+            var route = CliOptions.ParseRouting(pr.GetValue(routing), pr.GetValue(seed));
+            using var descriptor = ModelFactory.Create(modelName, new ModelRequest { Device = computeDevice, DType = scalarType, ParamKey = pr.GetValue(paramKey)!, Routing = route });
+            CliOptions.CheckRouting(descriptor, route, modelName);
             if (descriptor.IsBaseline || descriptor.Untrained)
                 throw new ArgumentException($"--model {modelName} is {(descriptor.IsBaseline ? "a baseline for evaluation" : "an untrained preset (random weights)")}; restore needs a trained checkpoint or a bundled model");
             if (pr.GetValue(scale) is { } requested && pr.GetValue(model) != null && requested != descriptor.Scale)
@@ -97,6 +101,7 @@ public sealed class RestoreCommand : ICliCommand
             if (!quietRun)
             {
                 Console.Error.WriteLine($"model:   {descriptor.Source ?? descriptor.Name} ({descriptor.Architecture?.Variant}, {descriptor.Purpose.Describe(descriptor.Scale)}, {descriptor.InputChannels} channel{(descriptor.InputChannels == 1 ? "" : "s")}, {descriptor.Architecture?.Parameters:N0} parameters)");
+                if (descriptor.Model is Models.V2.MambaIRv2Net) Console.Error.WriteLine($"routing: {route}");
                 Console.Error.WriteLine($"device:  {computeDevice} {scalarType}{(pr.GetValue(ensemble) ? ", ×8 self-ensemble" : "")}; tiling: {policy.Description}; memory budget {budget.Describe(computeDevice, descriptor.AvailableBytes())}");
                 Console.Error.WriteLine($"inputs:  {plan.Jobs.Count} image(s){(pr.GetValue(shard) is { } s2 ? $" in shard {s2}" : "")} → {naming.OutputDirectory}");
             }

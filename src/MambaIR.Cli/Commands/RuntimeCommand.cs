@@ -1,3 +1,4 @@
+using MambaIR.Training.Optimization;
 using System.CommandLine;
 using MambaIR.Models;
 using MambaIR.Native;
@@ -47,6 +48,11 @@ public sealed class RuntimeCommand : ICliCommand
                         Console.WriteLine($"check scan {scan.Name,-7} {group.Key.Case,-26} {group.Key.Dtype,-8} worst relative error {worst.RelativeError:E2} ({worst.Quantity}; tolerance {worst.Tolerance:E0})  {(ok ? "ok" : "FAILED: " + string.Join(", ", group.Where(r => !r.Passed).Select(r => $"{r.Quantity} {r.RelativeError:E2}")))}");
                     }
                     foreach (var line in CudaSelectiveScan.KernelLog) Console.WriteLine($"  {line}");
+                    foreach (var r in OptimizerDeviceCheck.Run(device))
+                    {
+                        scanOk &= r.Passed;
+                        Console.WriteLine($"check optimiser {r.Dtype,-8} {r.UpdatePath} vs per tensor: AdamW {r.AdamRelativeError:E2}, EMA {r.EmaRelativeError:E2} (tolerance {r.Tolerance:E0})  {(r.Passed ? "ok" : "FAILED")}");
+                    }
                 }
                 if (pr.GetValue(refvec) is { } folder)
                     foreach (var r in RuntimeSelfCheck.ReferenceVectors(device, folder))

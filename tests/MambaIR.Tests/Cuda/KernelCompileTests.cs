@@ -30,3 +30,20 @@ public class KernelCompileTests(ITestOutputHelper log)
             }
     }
 }
+
+/// <summary>The multi-tensor optimiser/EMA kernels compile with NVRTC for Hopper in both dtypes (no GPU needed).</summary>
+public class MultiTensorKernelCompileTests(ITestOutputHelper log)
+{
+    [NvrtcFact]
+    public void CompilesForSm90InBothDtypes()
+    {
+        TorchRuntime.EnsureInitialized();
+        var nvrtc = Nvrtc.TryLoad(NvrtcLocator.Candidates(Environment.GetEnvironmentVariable(NvrtcLocator.EnvironmentVariable), TorchRuntime.LibTorchDirectory), out _)!;
+        foreach (var d in new[] { 0, 1 })
+        {
+            var output = nvrtc.Compile(MambaIR.Training.Optimization.MultiTensorKernels.SourceText, $"multitensor-{d}.cu", 90, [$"-DSCALAR_DOUBLE={d}", "--ptxas-options=-v"]);
+            Assert.True(output.Image.Length > 1000, "empty image");
+            log.WriteLine(output.Log.Replace('\n', ' '));
+        }
+    }
+}

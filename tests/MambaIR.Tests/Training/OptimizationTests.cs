@@ -35,6 +35,48 @@ public class OptimizationTests
         Assert.Equal(2 * Math.Sqrt(1e-3), same.item<float>(), 1e-7);
     }
 
+    [Fact]
+    public void GradientProfileLoss_MatchesItsDefinition()
+    {
+        manual_seed(2);
+        using var x = rand(2, 3, 5, 7, dtype: ScalarType.Float64);
+        using var y = rand(2, 3, 5, 7, dtype: ScalarType.Float64);
+        // The definition, element by element: central differences with zero outside the image.
+        double[,,,] Map(Tensor t)
+        {
+            var a = t.data<double>().ToArray();
+            int B = 2, C = 3, H = 5, W = 7;
+            double At(int b, int c, int i, int j) => i < 0 || j < 0 || i >= H || j >= W ? 0 : a[((b * C + c) * H + i) * W + j];
+            var m = new double[B, C, H, W];
+            for (int b = 0; b < B; b++) for (int c = 0; c < C; c++) for (int i = 0; i < H; i++) for (int j = 0; j < W; j++)
+            {
+                double gx = (At(b, c, i, j + 1) - At(b, c, i, j - 1)) / 2, gy = (At(b, c, i - 1, j) - At(b, c, i + 1, j)) / 2;
+                m[b, c, i, j] = Math.Sqrt(gx * gx + gy * gy + 1e-6);
+            }
+            return m;
+        }
+        var mx = Map(x);
+        var my = Map(y);
+        using var got = GradientProfileLoss.Map(x);
+        var g = got.data<double>().ToArray();
+        double sum = 0;
+        int k = 0;
+        foreach (var (vx, vy) in mx.Cast<double>().Zip(my.Cast<double>()))
+        {
+            Assert.Equal(vx, g[k++], 1e-12);
+            sum += Math.Abs(vx - vy);
+        }
+        using var mean = new GradientProfileLoss(new GradientLossOptions(0.5, LossReduction.Mean)).Compute(x, y);
+        Assert.Equal(0.5 * sum / mx.Length, mean.item<double>(), 1e-12);
+        using var total = new GradientProfileLoss(new GradientLossOptions(1, LossReduction.Sum)).Compute(x, y);
+        Assert.Equal(sum, total.item<double>(), 1e-9);
+        // A constant shift of the image changes its pixels but not its gradients away from the border.
+        using var shifted = new GradientProfileLoss(new GradientLossOptions(1, LossReduction.Mean)).Compute(x.narrow(2, 1, 3).narrow(3, 1, 5) + 0.25, x.narrow(2, 1, 3).narrow(3, 1, 5));
+        Assert.True(shifted.item<double>() > 0); // the zero border sees the shift …
+        using var inner = (GradientProfileLoss.Map(x + 0.25) - GradientProfileLoss.Map(x)).narrow(2, 1, 3).narrow(3, 1, 5).abs().max();
+        Assert.True(inner.item<double>() < 1e-12); // … the interior does not
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Adam, 0.0)]
     [InlineData(OptimizerKind.Adam, 0.01)]

@@ -21,13 +21,27 @@ public class OptionFileTests
         Assert.True(o.TotalIter > 0);
         if (relative.Contains("mambairv2", StringComparison.Ordinal))
         {
-            Assert.Contains(o.Problems, p => p.StartsWith("network_g:type", StringComparison.Ordinal) && p.Contains("MambaIRv2 issue"));
-            var e = Assert.Throws<NotSupportedException>(() => o.EnsureTrainable());
-            Assert.Contains("MambaIRv2 issue", e.Message);
+            // MambaIRv2 / v2-light: trainable as written; only the data paths point at the authors' machines.
+            Assert.Empty(o.Problems);
+            var v2 = Assert.IsType<MambaIR.Models.V2.MambaIRv2Config>(o.Network.Config);
+            Assert.Equal(o.ModelType == "MambaIRv2LightModel", v2.Light);
+            Assert.Equal(o.Scale, v2.Scale);
+            Assert.Equal(16, v2.WindowSize);
+            Assert.DoesNotContain(o.UnusedKeys, k => k.StartsWith("network_g", StringComparison.Ordinal));   // window_size, num_heads... are v2 arguments
+            Assert.Null(o.Train!.Progressive);
         }
         else if (relative.Contains("realDenoising", StringComparison.Ordinal))
         {
-            Assert.Contains(o.Problems, p => p.StartsWith("network_g:type", StringComparison.Ordinal) && p.Contains("MambaIRUNet"));
+            Assert.Empty(o.Problems);
+            Assert.Equal("ImageCleanModel", o.ModelType);
+            Assert.IsType<MambaIR.Models.UNet.MambaIRUNetConfig>(o.Network.Config);
+            var prog = o.Train!.Progressive!;
+            Assert.Equal(new[] { 8, 5, 4, 2, 1, 1 }, prog.MiniBatchSizes);
+            Assert.Equal(new long[] { 92000, 64000, 48000, 36000, 36000, 24000 }, prog.Iters);
+            Assert.Equal(new[] { 128, 160, 192, 256, 320, 384 }, prog.GtSizes);
+            Assert.Equal(384, o.Train.GtSize);
+            Assert.True(o.Train.RestormerPairs && o.Train.GeometricAugs);
+            Assert.Equal(new MixupOptions(1.2, true), o.Mixup);
             Assert.Equal(SchedulerKind.CosineAnnealingRestartCyclic, o.Scheduler!.Kind);
             Assert.Equal(new long[] { 92000, 208000 }, o.Scheduler.Periods);
             Assert.Equal(new[] { 0.0003, 0.000001 }, o.Scheduler.EtaMins);
@@ -70,7 +84,7 @@ public class OptionFileTests
         Assert.Equal(2e-4, o.Optimizer!.Lr);
         Assert.Equal(LossKind.L1, o.PixelLoss!.Kind);
         Assert.Equal(new MetricOptions("psnr", MetricKind.Psnr, 2, true, true), o.Val!.Metrics.Single());
-        var c = o.Network.Config!;
+        var c = o.Network.V1!;
         Assert.Equal((180, 16, 2.0), (c.EmbedDim, c.DState, c.MlpRatio));
         Assert.Equal(new[] { 6, 6, 6, 6, 6, 6 }, c.Depths);
         Assert.Equal("Set14", o.ValidationSets.Single().Name);
@@ -221,6 +235,27 @@ public class OptionFileTests
             File.WriteAllText(yaml, "name: x\ntrain: [unclosed\n");
             var y = Assert.Throws<InvalidDataException>(() => TrainOptionsLoader.Load(yaml));
             Assert.Contains("bad.yml:", y.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void GradientOpt_ParsesAndBadValuesNameTheKey()
+    {
+        string dir = TestPaths.NewTempDir();
+        try
+        {
+            string path = TrainingTestData.WriteOptions(dir, "/nowhere");
+            string text = File.ReadAllText(path);
+            File.WriteAllText(path, text.Replace("\ntrain:\n", "\ntrain:\n  gradient_opt:\n    type: GradientProfileLoss\n    loss_weight: 0.25\n"));
+            var o = TrainOptionsLoader.Load(path);
+            Assert.Equal(new GradientLossOptions(0.25, LossReduction.Mean), o.GradientLoss);
+            Assert.DoesNotContain(o.UnusedKeys, k => k.Contains("gradient_opt", StringComparison.Ordinal));
+            var bad = TrainOptionsLoader.Load(path, ["train:gradient_opt:type=SobelLoss"]);
+            Assert.Contains(bad.Problems, p => p.StartsWith("train:gradient_opt:type: loss 'SobelLoss' is not supported", StringComparison.Ordinal));
+            var e = Assert.Throws<OptionException>(() => TrainOptionsLoader.Load(path, ["train:gradient_opt:loss_weight=-1"]));
+            Assert.Equal("train:gradient_opt:loss_weight", e.Key);
+            Assert.Null(TrainOptionsLoader.Load(Path.Combine(Official, "train", "mambair", "train_MambaIR_SR_x2.yml")).GradientLoss);
         }
         finally { Directory.Delete(dir, true); }
     }

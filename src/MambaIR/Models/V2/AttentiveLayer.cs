@@ -62,7 +62,7 @@ public sealed class AttentiveLayer : nn.Module
         // (rolled) window order first and back after proj: the same values as the official roll, partition, reverse, roll.
         var shortcut = x;
         var plan = shiftSize > 0 ? ctx.ShiftedWindows! : ctx.Windows;
-        var windows = wqkv.forward(norm1.forward(x.index_select(1, plan.Order))).view(-1, ws * ws, 3 * c);
+        var windows = TokenLinear.Forward(wqkv, norm1.forward(x.index_select(1, plan.Order))).view(-1, ws * ws, 3 * c);
         var attn = win_mhsa.Forward(windows, ctx.RelativePositionIndex, plan);
         var xWin = attn.view(b, n, c).index_select(1, plan.Inverse) + shortcut;
         xWin = convffn1.Forward(norm2.forward(xWin), h, w) + xWin;

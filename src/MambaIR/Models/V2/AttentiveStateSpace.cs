@@ -56,7 +56,8 @@ public sealed class AttentiveStateSpace : nn.Module
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
         var prompts = embeddingB.weight!.matmul(token);                                       // (T, N)
 
-        var logits = route.forward(x);                                                        // (B, n, T) log-probabilities
+        // route = [Linear, GELU, Linear, LogSoftmax], its linears as token linears (the same values; faster on the CPU).
+        var logits = TokenLinear.Forward((Linear)route[2], nn.functional.gelu(TokenLinear.Forward((Linear)route[0], x))).log_softmax(-1); // (B, n, T)
         Tensor prompt, cls;                                                                   // (B, n, N) in raster order, (B, n)
         if (is_grad_enabled() && (logits.requires_grad || prompts.requires_grad))
         {
@@ -78,7 +79,7 @@ public sealed class AttentiveStateSpace : nn.Module
         v = v * CPE.forward(v).sigmoid();
         var sorted = v.reshape(b, hidden, n).gather(2, order.unsqueeze(1).expand(b, hidden, n)); // (B, D, n)
         var y = selectiveScan.Forward(sorted, prompt).transpose(1, 2);                           // (B, n, D), sorted order
-        y = out_proj.forward(out_norm.forward(y));
+        y = TokenLinear.Forward(out_proj, out_norm.forward(y));
         // Back to raster order (index_select copies whole token rows; gather is several times slower at batch 1).
         var raster = b == 1 ? y.index_select(1, inverse.view(-1)) : y.gather(1, inverse.unsqueeze(-1).expand(b, n, c));
         return raster.MoveToOuterDisposeScope();

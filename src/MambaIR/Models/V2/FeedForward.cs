@@ -34,11 +34,11 @@ public sealed class ConvFfn : FeedForward
     public override Tensor Forward(Tensor x, long h, long w)
     {
         using var scope = NewDisposeScope();
-        var hid = nn.functional.gelu(fc1.forward(x));
+        var hid = nn.functional.gelu(TokenLinear.Forward(fc1, x));
         // (B, L, C) memory seen as (B, C, H, W) channels-last: the conv runs without a transposed copy.
         var img = TokenLayout.AsImage(hid, h, w);
         var conv = TokenLayout.AsTokens(dwconv.forward(img));
-        return fc2.forward(hid + conv).MoveToOuterDisposeScope();
+        return TokenLinear.Forward(fc2, hid + conv).MoveToOuterDisposeScope();
     }
 
     /// <summary>The official <c>dwconv</c> module: <c>depthwise_conv</c> = [Conv2d k×k groups=C, GELU].</summary>
@@ -79,8 +79,8 @@ public sealed class GatedMlp : FeedForward
     public override Tensor Forward(Tensor x, long h, long w)
     {
         using var scope = NewDisposeScope();
-        var hid = nn.functional.gelu(fc1.forward(x));
-        return fc2.forward(sg.Forward(hid, h, w)).MoveToOuterDisposeScope();
+        var hid = nn.functional.gelu(TokenLinear.Forward(fc1, x));
+        return TokenLinear.Forward(fc2, sg.Forward(hid, h, w)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The official <c>Gate</c>: <c>norm</c> = LayerNorm(C/2), <c>conv</c> = DWConv 5×5 (pad 2, bias).</summary>

@@ -97,7 +97,10 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
         x = MirrorPadding.ToMultiple(x, Config.WindowSize);
         long h = x.shape[2], w = x.shape[3];
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
-        x = (x - meanT) * Config.ImgRange;
+        // Explicit, disposed scalars: TorchSharp's implicit double→Scalar temporaries can be finalised during the
+        // native call under GC pressure ("Unknown scalar type"; the same fix as SS2D's).
+        using var range = Config.ImgRange.ToScalar();
+        x = (x - meanT).mul_(range);
         var windows = WindowPlan.Create(h, w, Config.WindowSize, 0, x.dtype, x.device);
         var shifted = anyShifted ? WindowPlan.Create(h, w, Config.WindowSize, Config.ShiftSize, x.dtype, x.device) : null;
         var ctx = new V2ForwardContext(h, w, relative_position_index_SA, windows, shifted, noise);
@@ -119,7 +122,7 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
                 _ => NearestConvHead(body),
             };
         }
-        y = y / Config.ImgRange + meanT;
+        y = y.div(range).add_(meanT);
         int s = Config.Scale;
         return y.narrow(2, 0, h0 * s).narrow(3, 0, w0 * s).MoveToOuterDisposeScope();
     }

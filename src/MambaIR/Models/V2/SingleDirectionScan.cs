@@ -32,7 +32,11 @@ public sealed class SingleDirectionScan : nn.Module
             double bound = 1.0 / Math.Sqrt(dModel), dtStd = 1.0 / Math.Sqrt(dtRank);
             x_proj_weight = new Parameter(empty(1, dtRank + 2 * dState, dModel).uniform_(-bound, bound));
             dt_projs_weight = new Parameter(empty(1, dModel, dtRank).uniform_(-dtStd, dtStd));
-            var dt = exp(rand(1, dModel) * (Math.Log(0.1) - Math.Log(0.001)) + Math.Log(0.001)).clamp_min(1e-4);
+            // Explicit scalars: TorchSharp's implicit double→Scalar temporaries can be finalised during the native call.
+            using var span = (Math.Log(0.1) - Math.Log(0.001)).ToScalar();
+            using var low = Math.Log(0.001).ToScalar();
+            using var floor = 1e-4.ToScalar();
+            var dt = exp(rand(1, dModel).mul_(span).add_(low)).clamp_min(floor);
             dt_projs_bias = new Parameter(dt + log(-expm1(-dt)));
             A_logs = new Parameter(log(arange(1, dState + 1, dtype: float32)).repeat(dModel, 1));
             Ds = new Parameter(ones(dModel));

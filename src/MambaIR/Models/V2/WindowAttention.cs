@@ -55,6 +55,6 @@ public sealed class WindowAttention : nn.Module
                 x = cat(new[] { inner.view(b, ni, heads, n, hd), border.view(b, nb, heads, n, hd) }, 1).view(bw, heads, n, hd);
             }
         }
-        return proj.forward(x.transpose(1, 2).reshape(bw, n, c)).MoveToOuterDisposeScope();
+        return TokenLinear.Forward(proj, x.transpose(1, 2).reshape(bw, n, c)).MoveToOuterDisposeScope();
     }
 }

@@ -68,7 +68,6 @@ internal sealed class CudaScanKernels
 
     static readonly object Gate = new();
     static readonly Dictionary<(int Device, ScalarType Dtype, int N, CudaScanVariant Variant), CudaScanKernels> Loaded = new();
-    static readonly Dictionary<int, IntPtr> Contexts = new();
     static readonly List<string> _log = new();
 
     /// <summary>What was compiled or read from the cache, and how long it took (for <c>runtime</c> reports).</summary>
@@ -160,37 +159,22 @@ internal sealed class CudaScanKernels
         lock (Gate)
         {
             if (Loaded.TryGetValue((device, dtype, n, variant), out var k)) return k;
-            var tc = CudaToolchain.TryGet(out var why) ?? throw new CudaException($"CUDA scan kernel unavailable: {why}");
-            var driver = tc.Driver;
-            if (!Contexts.TryGetValue(device, out var ctx)) Contexts[device] = ctx = driver.PrimaryContext(device);
-            int arch = driver.ComputeCapability(device);
             int items = ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
-            var options = Options(dtype, n, items, variant);
-            string label = Label(dtype, n, items, variant);
-            string key = CudaKernelCache.Key(ScanKernelSource.Text, options, $"nvrtc {tc.Compiler.Version}");
-            string path = tc.Cache.PathFor(label, arch, key);
-            var sw = Stopwatch.StartNew();
-            var image = tc.Cache.GetOrCompile(path, () => tc.Compiler.Compile(ScanKernelSource.Text, label + ".cu", arch, options).Image, out bool cached);
-            long compileMs = sw.ElapsedMilliseconds;
-            IntPtr module, fwd, bwd;
-            using (new ContextScope(driver, ctx))
+            var module = CudaModule.Load(device, ScanKernelSource.Text, Label(dtype, n, items, variant), Options(dtype, n, items, variant));
+            var driver = module.Driver;
+            IntPtr fwd = module.Function("mambair_scan_fwd"), bwd = module.Function("mambair_scan_bwd");
+            if (variant.SharedBC)
             {
-                module = driver.LoadModule(image);
-                fwd = driver.Function(module, "mambair_scan_fwd");
-                bwd = driver.Function(module, "mambair_scan_bwd");
-                if (variant.SharedBC)
-                {
-                    // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
-                    driver.TrySetFunctionAttribute(fwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
-                    driver.TrySetFunctionAttribute(bwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
-                }
+                // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
+                driver.TrySetFunctionAttribute(fwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
+                driver.TrySetFunctionAttribute(bwd, CudaDriver.FuncAttributePreferredSharedMemoryCarveout, 100);
             }
             int regsF = driver.FunctionAttribute(fwd, 4), regsB = driver.FunctionAttribute(bwd, 4);
             int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
             int occF = driver.BlocksPerMultiprocessor(fwd, 32 * RowsMax), occB = driver.BlocksPerMultiprocessor(bwd, 32 * RowsMax);
-            _log.Add($"{label} for sm_{arch}: {(cached ? "read from " : "compiled in " + compileMs + " ms, saved to ")}{path}; " +
+            _log.Add($"{module.Origin}; " +
                      $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}");
-            k = new CudaScanKernels(driver, ctx, fwd, bwd, device, n, items, driver.Attribute(device, CudaDriver.AttributeMultiprocessorCount),
+            k = new CudaScanKernels(driver, module.Context, fwd, bwd, device, n, items, module.Multiprocessors,
                 variant, dtype == ScalarType.Float64 ? 2 : 4);
             Loaded[(device, dtype, n, variant)] = k;
             return k;
@@ -210,7 +194,7 @@ internal sealed class CudaScanKernels
     {
         var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
         p.Rows = rows;
-        using var _ = new ContextScope(_driver, _context);
+        using var _ = new CudaContextScope(_driver, _context);
         if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd (summary)"); }
         p.Mode = 0;
         _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd");
@@ -221,23 +205,9 @@ internal sealed class CudaScanKernels
     {
         var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
         p.Rows = rows;
-        using var _ = new ContextScope(_driver, _context);
+        using var _ = new CudaContextScope(_driver, _context);
         if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd (summary)"); }
         p.Mode = 0;
         _driver.Launch(_backward, grid, block, ref p, "mambair_scan_bwd");
-    }
-
-    /// <summary>Makes the device's primary context current for a scope when it is not already (libtorch's threads have it).</summary>
-    readonly struct ContextScope : IDisposable
-    {
-        readonly CudaDriver _driver;
-        readonly bool _pushed;
-        public ContextScope(CudaDriver driver, IntPtr ctx)
-        {
-            _driver = driver;
-            _pushed = driver.CurrentContext != ctx;
-            if (_pushed) driver.PushContext(ctx);
-        }
-        public void Dispose() { if (_pushed) _driver.PopContext(); }
     }
 }

@@ -18,7 +18,9 @@ namespace MambaIR.Training.Data;
 /// per sample after cropping (the same distribution as the fork's whole-image draw), in validation with numpy's
 /// generator re-seeded with 0 per image as the official validation does (<see cref="GaussianNoise"/>).</item>
 /// </list>
-/// Training samples go through <see cref="PairedTransforms"/> (crop to <c>gt_size</c>, flips/transpose). Images are
+/// Training samples go through <see cref="PairedTransforms"/> (crop to <c>gt_size</c>, flips/transpose). As Restormer's
+/// <c>Dataset_PairedImage</c> (<see cref="DatasetOptions.RestormerPairs"/>, the real-denoising training) pairs smaller
+/// than the patch are reflect-padded first and <c>geometric_augs</c> draws one of 8 flips/rotations. Images are
 /// listed sorted by name (BasicSR lists in file-system order). <c>io_backend</c> <c>lmdb</c> reads BasicSR LMDBs (keys from
 /// <c>meta_info.txt</c>, the same keys in GT and LQ). Every pair is checked when the dataset is opened (missing LQ files,
 /// sizes from the headers), so a bad pair fails at the start, naming the files.
@@ -127,7 +129,7 @@ public sealed class PairedImageDataset : ITrainingDataset
             bool fits = _o.Phase == "train" ? gt.W == lq.W * s && gt.H == lq.H * s : PairedImageFolder.SizesFit(gt.W, gt.H, lq.W, lq.H, s);
             if (!fits)
                 problems.Add($"{e.LqPath} is {lq.W}×{lq.H}, so ×{s} needs a GT of {lq.W * s}×{lq.H * s}, but {e.GtPath} is {gt.W}×{gt.H}");
-            else if (_o.Phase == "train" && _o.GtSize is int p && (lq.W < p / s || lq.H < p / s))
+            else if (_o.Phase == "train" && _o.GtSize is int p && !_o.RestormerPairs && (lq.W < p / s || lq.H < p / s))
                 problems.Add($"{e.LqPath}: LQ {lq.W}×{lq.H} is smaller than the patch {p / s}×{p / s} (gt_size {p}); remove it or lower gt_size");
         }
     }
@@ -214,10 +216,26 @@ public sealed class PairedImageDataset : ITrainingDataset
         var (gt, lq) = ReadPair(index, train: true);
         string name = _entries[index].LqPath ?? _entries[index].GtPath;
         int s = _o.Task == DegradationTask.SuperResolution ? _o.Scale : 1;
-        (gt, lq) = PairedTransforms.RandomCrop(gt, lq, gtSize, s, random.Python, name);
-        var aug = PairedTransforms.DrawAugment(_o.UseHflip, _o.UseRot, random.Python);
-        gt = PairedTransforms.Apply(gt, aug);
-        lq = PairedTransforms.Apply(lq, aug);
+        if (_o.RestormerPairs)
+        {
+            // Dataset_PairedImage: pad what is smaller than the patch, crop, then one of the 8 flips/rotations.
+            gt = PairedTransforms.PadReflect(gt, gtSize);
+            lq = PairedTransforms.PadReflect(lq, gtSize / s);
+            (gt, lq) = PairedTransforms.RandomCrop(gt, lq, gtSize, s, random.Python, name);
+            if (_o.GeometricAugs)
+            {
+                int mode = PairedTransforms.DrawGeometricMode(random.Python);
+                gt = PairedTransforms.ApplyGeometricMode(gt, mode);
+                lq = PairedTransforms.ApplyGeometricMode(lq, mode);
+            }
+        }
+        else
+        {
+            (gt, lq) = PairedTransforms.RandomCrop(gt, lq, gtSize, s, random.Python, name);
+            var aug = PairedTransforms.DrawAugment(_o.UseHflip, _o.UseRot, random.Python);
+            gt = PairedTransforms.Apply(gt, aug);
+            lq = PairedTransforms.Apply(lq, aug);
+        }
         if (_o.Task == DegradationTask.ColorDenoising) lq = GaussianNoise.Apply(gt, _o.Noise, random.NoiseSeed());
         return new TrainingSample(lq.Pixels, gt.Pixels, Channels, lq.Height, lq.Width, gt.Height, gt.Width);
     }

@@ -41,6 +41,52 @@ public static class PairedTransforms
         return img;
     }
 
+    /// <summary>
+    /// Restormer's <c>padding(img_lq, img_gt, gt_size)</c> for one image: when it is smaller than <paramref name="size"/>,
+    /// <c>cv2.copyMakeBorder(img, 0, size − h, 0, size − w, cv2.BORDER_REFLECT)</c> (bottom and right, edge repeated:
+    /// row h + i is row h − 1 − i, repeating with period 2h for longer pads). Images already large enough are returned as they are.
+    /// </summary>
+    public static RasterImage PadReflect(RasterImage img, int size)
+    {
+        int w = img.Width, h = img.Height;
+        if (w >= size && h >= size) return img;
+        int nw = Math.Max(w, size), nh = Math.Max(h, size);
+        static int Reflect(int i, int n)
+        {
+            int j = i % (2 * n);
+            return j < n ? j : 2 * n - 1 - j;
+        }
+        var px = new float[(long)img.Channels * nh * nw];
+        for (int c = 0; c < img.Channels; c++)
+            for (int y = 0; y < nh; y++)
+            {
+                int src = (c * h + Reflect(y, h)) * w, dst = (c * nh + y) * nw;
+                for (int x = 0; x < nw; x++) px[dst + x] = img.Pixels[src + Reflect(x, w)];
+            }
+        return new RasterImage(nw, nh, img.Channels, px, null, img.BitDepth);
+    }
+
+    /// <summary>Restormer's <c>random_augmentation</c> draw: <c>random.randint(0, 7)</c>, one mode for every image of the pair.</summary>
+    public static int DrawGeometricMode(PythonRandom rng) => rng.RandInt(0, 7);
+
+    /// <summary>
+    /// Restormer's <c>data_augmentation(image, mode)</c> on an HWC array: 0 identity, 1 <c>np.flipud</c>, 2 <c>np.rot90</c>,
+    /// 3 rot90 then flipud, 4 <c>rot90(k=2)</c>, 5 rot90(k=2) then flipud, 6 <c>rot90(k=3)</c>, 7 rot90(k=3) then flipud.
+    /// <c>np.rot90</c> turns counter-clockwise: rot90 = transpose(flip W), rot90(k=3) = flip W(transpose).
+    /// </summary>
+    public static RasterImage ApplyGeometricMode(RasterImage img, int mode)
+    {
+        var r = (mode / 2) switch
+        {
+            0 => img,
+            1 => Transpose(FlipHorizontal(img)),
+            2 => FlipVertical(FlipHorizontal(img)),
+            3 => FlipHorizontal(Transpose(img)),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode 0..7"),
+        };
+        return mode % 2 == 1 ? FlipVertical(r) : r;
+    }
+
     /// <summary><c>cv2.flip(img, 1)</c>: mirror left↔right.</summary>
     public static RasterImage FlipHorizontal(RasterImage img)
     {

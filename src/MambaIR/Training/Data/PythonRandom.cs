@@ -43,6 +43,38 @@ public sealed class PythonRandom
         return a + (int)RandBelow((uint)width);
     }
 
+    /// <summary><c>random.sample(range(n), k)</c>: k distinct integers of [0, n) in selection order, drawn as CPython
+    /// draws them (a pool for small populations, rejection from a set for large ones).</summary>
+    public int[] Sample(int n, int k)
+    {
+        if (k < 0 || k > n) throw new ArgumentException($"sample: k = {k} is not in [0, {n}] (Sample larger than population or is negative)");
+        var result = new int[k];
+        int setsize = 21;
+        if (k > 5) setsize += (int)Math.Pow(4, Math.Ceiling(Math.Log(k * 3.0, 4)));
+        if (n <= setsize)
+        {
+            var pool = Enumerable.Range(0, n).ToArray();
+            for (int i = 0; i < k; i++)
+            {
+                int j = (int)RandBelow((uint)(n - i));
+                result[i] = pool[j];
+                pool[j] = pool[n - i - 1];
+            }
+        }
+        else
+        {
+            var selected = new HashSet<int>();
+            for (int i = 0; i < k; i++)
+            {
+                int j = (int)RandBelow((uint)n);
+                while (selected.Contains(j)) j = (int)RandBelow((uint)n);
+                selected.Add(j);
+                result[i] = j;
+            }
+        }
+        return result;
+    }
+
     /// <summary><c>_randbelow_with_getrandbits(n)</c> for n ≥ 1.</summary>
     uint RandBelow(uint n)
     {

@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 namespace MambaIR.Training.Loop;
 
 /// <summary>
-/// BasicSR's <c>train.py</c> with MambaIR's model for MambaIR v1 networks: per iteration
+/// BasicSR's <c>train.py</c> with MambaIR's model, for MambaIR v1, MambaIRv2/v2-light (their models train as SRModel)
+/// and the real-denoising U-Net (Restormer's <c>ImageCleanModel</c>: progressive patches, mixup): per iteration
 /// <c>current_iter += 1</c>, learning-rate update (<see cref="LrSchedule"/>), zero_grad, forward, pixel loss, backward,
 /// optional gradient clipping, Adam/AdamW step, EMA update; a log line every <c>print_freq</c>, checkpoint and training
 /// state every <c>save_checkpoint_freq</c>, validation every <c>val_freq</c>; at the end <c>net_g_latest.pth</c> and a last
@@ -34,12 +35,16 @@ public sealed class Trainer : IDisposable
     readonly PhaseTimes _times = new();
     readonly List<(long, double)> _losses = [];
 
-    MambaIRNet _net = null!;
-    MambaIRNet? _emaNet;
+    nn.Module<Tensor, Tensor> _net = null!;
+    nn.Module<Tensor, Tensor>? _emaNet;
+    INetworkConfig _config = null!;
+    ProgressivePatches? _progressive;
+    int _loggedStage = -1;
     ModelEma? _ema;
     AdamOptimizer _optimizer = null!;
     LrSchedule _schedule = null!;
     PixelLoss _loss = null!;
+    GradientProfileLoss? _gradLoss;
     ITrainingDataset _data = null!;
     EpochSampler _sampler = null!;
     Validator? _validator;
@@ -48,6 +53,10 @@ public sealed class Trainer : IDisposable
     long _iter, _epoch, _batchInEpoch, _resumedFrom;
     string? _lastCheckpoint;
     long? _lastCheckpointIter;
+
+    /// <summary>The loss terms as logged: <c>l_pix</c> alone, or <c>l_pix</c> and <c>l_grad</c> with the gradient term.</summary>
+    (string, double)[] LossParts(double total, double pix, double grad) =>
+        _gradLoss is null ? [(_loss.LogName, total)] : [(_loss.LogName, pix), (_gradLoss.LogName, grad)];
 
     /// <summary>Trains as <paramref name="options"/> says; see <see cref="Trainer"/>.</summary>
     /// <exception cref="NotSupportedException">The options ask for something this trainer cannot do (every problem listed).</exception>
@@ -174,12 +183,18 @@ public sealed class Trainer : IDisposable
         }
         else if (_opt.Val != null) _log.Warning("val is set but datasets has no val entry; no validation");
 
-        var config = _opt.Network.Config!;
-        _net = new MambaIRNet(config, _opt.Network.DropPathRate);
+        var config = _config = _opt.Network.Config!;
+        _net = CreateNetwork();
         _owned.Add(_net);
         _net.to(_device);
         long parameters = _net.parameters().Sum(t => t.numel());
-        _log.Info($"Network [MambaIR] is created: {config}; drop_path_rate {_opt.Network.DropPathRate.ToString(CultureInfo.InvariantCulture)}; {parameters:N0} parameters");
+        _log.Info($"Network [{_opt.Network.Type}] is created: {config}" + (config is MambaIRConfig ? $"; drop_path_rate {_opt.Network.DropPathRate.ToString(CultureInfo.InvariantCulture)}" : "") + $"; {parameters:N0} parameters");
+        if (train.Progressive is { } prog)
+        {
+            _progressive = new ProgressivePatches(prog, train.GtSize!.Value);
+            _log.Info($"Progressive training: patch sizes [{string.Join(", ", prog.GtSizes)}], batch per GPU [{string.Join(", ", prog.MiniBatchSizes)}] (at most batch_size_per_gpu {train.BatchSizePerGpu}), for [{string.Join(", ", prog.Iters)}] iterations");
+        }
+        if (_opt.Mixup is { } mix) _log.Info($"Mixing augmentation: mixup β {mix.Beta.ToString(CultureInfo.InvariantCulture)}{(mix.UseIdentity ? ", or the batch as it is (use_identity)" : "")}");
         if (resumeStatePath == null && _opt.PretrainNetworkG is { } pre)
         {
             var report = PretrainedWeights.Load(_net, pre, _opt.ParamKeyG, _opt.StrictLoadG);
@@ -189,7 +204,7 @@ public sealed class Trainer : IDisposable
         if (_opt.EmaDecay > 0)
         {
             _log.Info($"Use Exponential Moving Average with decay: {_opt.EmaDecay.ToString(CultureInfo.InvariantCulture)}");
-            _emaNet = new MambaIRNet(config, _opt.Network.DropPathRate);
+            _emaNet = CreateNetwork();
             _owned.Add(_emaNet);
             _emaNet.to(_device);
             _ema = new ModelEma(_emaNet, _net, _opt.EmaDecay);
@@ -200,8 +215,14 @@ public sealed class Trainer : IDisposable
         }
         _optimizer = new AdamOptimizer(_net.named_parameters().Select(x => (x.name, x.parameter)), _opt.Optimizer!);
         _owned.Add(_optimizer);
+        if (_device.type == DeviceType.CUDA) _log.Info($"Optimiser and EMA updates: {_optimizer.DescribeUpdatePath()}");
         _schedule = new LrSchedule(_opt.Scheduler!, _opt.Optimizer!.Lr, _opt.WarmupIter);
         _loss = new PixelLoss(_opt.PixelLoss!);
+        if (_opt.GradientLoss is { } gradOpt)
+        {
+            _gradLoss = new GradientProfileLoss(gradOpt);
+            _log.Info($"Loss: {_loss.LogName} + {_gradLoss.LogName} (GradientProfileLoss, weight {gradOpt.Weight.ToString(CultureInfo.InvariantCulture)})");
+        }
 
         if (resumeStatePath != null) Resume(resumeStatePath);
         _csv = new TrainingCsv(_paths.Root, resumeStatePath != null ? _iter : null);
@@ -212,6 +233,40 @@ public sealed class Trainer : IDisposable
             _owned.Add(_tb);
             if (_iter > 0) _tb.AddSessionStart(_iter + 1);
         }
+    }
+
+    /// <summary>A fresh network of the configured architecture (v1 with its stochastic depth).</summary>
+    nn.Module<Tensor, Tensor> CreateNetwork() => _config is MambaIRConfig v1 ? new MambaIRNet(v1, _opt.Network.DropPathRate) : _config.CreateNetwork();
+
+    /// <summary>The real-denoising training's progressive patches and mixup, one GPU's part of the batch at a time
+    /// (<see cref="ProgressivePatches"/>, <see cref="MixingAugment"/>); the batch as it is otherwise.</summary>
+    (Tensor Lq, Tensor Gt) PrepareBatch(Tensor lq, Tensor gt, long iter)
+    {
+        if (_progressive == null && _opt.Mixup == null) return (lq, gt);
+        int perGpu = _opt.Train!.BatchSizePerGpu, parts = (int)(lq.shape[0] / perGpu);
+        ProgressiveStage? stage = null;
+        if (_progressive != null)
+        {
+            stage = _progressive.StageAt(iter);
+            if (stage.Value.Index != _loggedStage)
+            {
+                _loggedStage = stage.Value.Index;
+                _log.Info($"Updating Patch_Size to {stage.Value.GtSize} and Batch_Size to {Math.Min(stage.Value.MiniBatchSize, perGpu) * parts}");
+            }
+        }
+        var lqs = new List<Tensor>();
+        var gts = new List<Tensor>();
+        for (int r = 0; r < parts; r++)
+        {
+            var rng = ProgressivePatches.RandomFor(_opt.ManualSeed, iter, r);
+            var l = lq.narrow(0, r * perGpu, perGpu);
+            var g = gt.narrow(0, r * perGpu, perGpu);
+            if (stage is { } st) (l, g) = ProgressivePatches.Cut(l, g, st, _progressive!.GtSize, rng);
+            if (_opt.Mixup is { } mix) (l, g) = MixingAugment.Apply(l, g, mix, rng);
+            lqs.Add(l);
+            gts.Add(g);
+        }
+        return parts == 1 ? (lqs[0], gts[0]) : (cat(lqs, 0), cat(gts, 0));
     }
 
     static string CountOf(DatasetOptions v) => v.Kind == DatasetKind.TextZoom ? "TextZoom LMDB" : string.Join(", ", v.DatarootGt);
@@ -283,16 +338,24 @@ public sealed class Trainer : IDisposable
             delivered++;
             double dataTime = Lap();
             var phase = new PhaseTimes { Data = dataTime };
-            double lossValue;
+            double lossValue, pixValue = 0, gradValue = 0;
             using (var scope = NewDisposeScope())
             {
-                var lq = tensor(batch.Lq, batch.LqShape).to(_device);
-                var gt = tensor(batch.Gt, batch.GtShape).to(_device);
+                var (lq, gt) = PrepareBatch(tensor(batch.Lq, batch.LqShape), tensor(batch.Gt, batch.GtShape), iter);
+                lq = lq.to(_device);
+                gt = gt.to(_device);
                 _optimizer.ZeroGrad();
                 sw.Restart();
                 var output = _net.forward(lq);
                 phase.Forward = Lap();
                 var loss = _loss.Compute(output, gt);
+                if (_gradLoss is not null)
+                {
+                    var gradTerm = _gradLoss.Compute(output, gt);
+                    pixValue = loss.to(ScalarType.Float64).item<double>();
+                    gradValue = gradTerm.to(ScalarType.Float64).item<double>();
+                    loss = loss + gradTerm;
+                }
                 lossValue = loss.to(ScalarType.Float64).item<double>();
                 phase.Loss = Lap();
                 if (!double.IsFinite(lossValue))
@@ -321,8 +384,12 @@ public sealed class Trainer : IDisposable
             if (iter % _opt.Logger.PrintFreq == 0)
             {
                 _log.Info(LogLineFormat.TrainLine(_opt.Name, _epoch, iter, [lr], TimeSpan.FromSeconds(avg * Math.Max(0, _opt.TotalIter - iter - 1)),
-                    sinceIter / sinceCount, sinceData / sinceCount, [(_loss.LogName, lossValue)]));
-                try { _tb?.AddScalar($"losses/{_loss.LogName}", lossValue, iter); _tb?.Flush(); }
+                    sinceIter / sinceCount, sinceData / sinceCount, LossParts(lossValue, pixValue, gradValue)));
+                try
+                {
+                    foreach (var (tag, value) in LossParts(lossValue, pixValue, gradValue)) _tb?.AddScalar($"losses/{tag}", value, iter);
+                    _tb?.Flush();
+                }
                 catch (IOException e) { throw Stop($"iteration {iter}: cannot write the TensorBoard events {_tb!.FilePath}: {e.Message}", iter, e); }
                 sinceIter = sinceData = 0; sinceCount = 0;
             }
@@ -395,8 +462,8 @@ public sealed class Trainer : IDisposable
     void SaveNetwork(long iter)
     {
         string path = _paths.Checkpoint(iter);
-        var groups = new List<(string, IReadOnlyList<KeyValuePair<string, Tensor>>)> { ("params", _net.state_dict().ToList()) };
-        if (_emaNet != null) groups.Add(("params_ema", _emaNet.state_dict().ToList()));
+        var groups = new List<(string, IReadOnlyList<KeyValuePair<string, Tensor>>)> { ("params", StateDictOrder.Of(_net)) };
+        if (_emaNet != null) groups.Add(("params_ema", StateDictOrder.Of(_emaNet)));
         try { Checkpoint.SavePth(groups, path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -412,8 +479,8 @@ public sealed class Trainer : IDisposable
         var net = _emaNet ?? _net;
         long parameters = net.parameters().Sum(p => p.numel());
         // Not owned: the trainer keeps the network; validation runs it as any other model.
-        return ModelDescriptor.ForNetwork(_emaNet != null ? "net_g_ema" : "net_g", net, net.Config, ModelDescription.For(net.Config, parameters),
-            ModelPurposes.Infer(net.Config, _opt.Name), _device, ScalarType.Float32);
+        return ModelDescriptor.ForNetwork(_emaNet != null ? "net_g_ema" : "net_g", net, _config, ModelDescription.For(_config, parameters),
+            ModelPurposes.Infer(_config, _opt.Name), _device, ScalarType.Float32);
     }
 
     void Validate(long iter)

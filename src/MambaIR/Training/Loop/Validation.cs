@@ -79,7 +79,9 @@ public sealed class Validator : IDisposable
     {
         if (data.Channels != network.InputChannels)
             throw new InvalidOperationException($"datasets:{o.Key}: {data.Channels}-channel images for a {network.InputChannels}-channel network");
-        var restorer = new ImageRestorer(network, TilingPolicy.Official);
+        // MambaIR's and MambaIRv2's test tile every image (the official ~200 px tiles); the real-denoising
+        // ImageCleanModel validates whole images (padded to a multiple of 8, as the U-Net does itself).
+        var restorer = new ImageRestorer(network, network.Network is Models.UNet.MambaIRUNetConfig ? TilingPolicy.Whole : TilingPolicy.Official);
         var sums = new double[_opt.Metrics.Count];
         for (int i = 0; i < data.Count; i++)
         {

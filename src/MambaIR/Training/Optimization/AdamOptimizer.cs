@@ -12,6 +12,8 @@ namespace MambaIR.Training.Optimization;
 /// <c>m ← lerp(m, g, 1 − β1)</c>; <c>v ← β2·v + (1 − β2)·g²</c>; <c>p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)</c>.
 /// The state (step counts and moments) is held here and exported/imported whole (<see cref="State"/>), so a resumed run
 /// continues with exactly the same numbers. One parameter group; the learning rate is set by the scheduler.
+/// On a CUDA device the step runs as multi-tensor kernels (<see cref="MultiTensorKernels"/>: the same arithmetic, one launch
+/// per 64 tensors instead of about ten per tensor); elsewhere, or without a CUDA compiler, per tensor as above.
 /// </summary>
 public sealed class AdamOptimizer : IDisposable
 {
@@ -29,6 +31,18 @@ public sealed class AdamOptimizer : IDisposable
     }
 
     public OptimizerOptions Options { get; }
+
+    /// <summary>Environment variable that, set to 0, makes the per-tensor path the default (a fallback, and for comparisons).</summary>
+    public const string FusedKernelsEnvironmentVariable = "MAMBAIR_FUSED_OPTIMIZER";
+
+    /// <summary>
+    /// Whether a step on a CUDA device may use the multi-tensor kernels (default true unless
+    /// <see cref="FusedKernelsEnvironmentVariable"/> is 0; false forces the per-tensor path).
+    /// </summary>
+    public bool FusedKernels { get; set; } = Environment.GetEnvironmentVariable(FusedKernelsEnvironmentVariable) != "0";
+
+    MultiTensorKernels? _kernels;
+    string? _fusedUnavailable;
 
     /// <summary>The current learning rate (PyTorch's <c>param_groups[0]['lr']</c>).</summary>
     public double Lr { get; set; }
@@ -51,9 +65,37 @@ public sealed class AdamOptimizer : IDisposable
         }
     }
 
+    /// <summary>
+    /// How steps run, in one line (for the log): the multi-tensor kernels, or the per-tensor path and why. Loads the
+    /// kernels on first call (a compilation, or a read of the disk cache).
+    /// </summary>
+    public string DescribeUpdatePath()
+    {
+        if (FusedKernels && Kernels() is not null) return "multi-tensor CUDA kernels";
+        return _fusedUnavailable is { } why ? $"per tensor ({why})" : "per tensor";
+    }
+
+    MultiTensorKernels? Kernels()
+    {
+        if (_kernels is not null || _fusedUnavailable is not null) return _kernels;
+        if (_params.Length == 0) { _fusedUnavailable = "no parameters"; return null; }
+        var first = _params[0].Param;
+        if (first.device.type != DeviceType.CUDA) { _fusedUnavailable = $"parameters on {first.device}"; return null; }
+        if (_params.Any(p => p.Param.device.type != DeviceType.CUDA || p.Param.device.index != first.device.index || p.Param.dtype != first.dtype || !p.Param.is_contiguous()))
+        {
+            _fusedUnavailable = "parameters of several devices or dtypes, or not contiguous";
+            return null;
+        }
+        if (!MultiTensorKernels.Supports(first.dtype)) { _fusedUnavailable = $"{first.dtype} parameters"; return null; }
+        _kernels = MultiTensorKernels.TryFor(Math.Max(0, (int)first.device.index), first.dtype, out var why);
+        if (_kernels is null) _fusedUnavailable = why;
+        return _kernels;
+    }
+
     /// <summary>One optimisation step over every parameter that has a gradient.</summary>
     public void Step()
     {
+        if (FusedKernels && Kernels() is { } kernels) { FusedStep(kernels); return; }
         using var noGrad = no_grad();
         double lr = Lr, b1 = Options.Beta1, b2 = Options.Beta2, wd = Options.WeightDecay, eps = Options.Eps;
         foreach (var (name, param) in _params)
@@ -80,6 +122,28 @@ public sealed class AdamOptimizer : IDisposable
         }
     }
 
+    void FusedStep(MultiTensorKernels kernels)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        double b1 = Options.Beta1, b2 = Options.Beta2;
+        var byStep = new SortedDictionary<long, List<(Tensor P, Tensor G, Tensor M, Tensor V)>>();
+        foreach (var (name, param) in _params)
+        {
+            var grad = param.grad;
+            if (grad is null) continue;
+            if (!_state.TryGetValue(name, out var st))
+                st = (0, zeros_like(param).DetachFromDisposeScope(), zeros_like(param).DetachFromDisposeScope());
+            long step = st.Step + 1;
+            _state[name] = (step, st.ExpAvg, st.ExpAvgSq);
+            if (!byStep.TryGetValue(step, out var list)) byStep[step] = list = new();
+            list.Add((param, grad.is_contiguous() ? grad : grad.contiguous(), st.ExpAvg, st.ExpAvgSq));
+        }
+        // Usually one group: every parameter has had a gradient at every step.
+        foreach (var (step, list) in byStep)
+            kernels.Adam(list, Options, Lr, Lr / (1 - Math.Pow(b1, step)), Math.Sqrt(1 - Math.Pow(b2, step)));
+    }
+
     /// <summary>The state for saving: per parameter name, the step and the two moments (the tensors are the live ones; copy to keep).</summary>
     public IReadOnlyDictionary<string, (long Step, Tensor ExpAvg, Tensor ExpAvgSq)> State => _state;
 
@@ -94,7 +158,7 @@ public sealed class AdamOptimizer : IDisposable
             if (!state.TryGetValue(name, out var s)) continue; // a parameter that never had a gradient
             if (!s.ExpAvg.shape.SequenceEqual(p.shape) || !s.ExpAvgSq.shape.SequenceEqual(p.shape))
                 throw new InvalidDataException($"{source}: optimiser state for {name} has shape ({string.Join(", ", s.ExpAvg.shape)}), the parameter ({string.Join(", ", p.shape)})");
-            _state[name] = (s.Step, s.ExpAvg.to(p.dtype, p.device).clone().DetachFromDisposeScope(), s.ExpAvgSq.to(p.dtype, p.device).clone().DetachFromDisposeScope());
+            _state[name] = (s.Step, s.ExpAvg.to(p.dtype, p.device).contiguous().clone().DetachFromDisposeScope(), s.ExpAvgSq.to(p.dtype, p.device).contiguous().clone().DetachFromDisposeScope());
         }
         var unknown = state.Keys.Except(_params.Select(p => p.Name)).ToList();
         if (unknown.Count > 0) throw new InvalidDataException($"{source}: optimiser state for parameters this network does not have: {string.Join(", ", unknown.Take(5))}");

@@ -53,13 +53,36 @@ public sealed record DatasetOptions
     public int Scale { get; init; } = 1;
     /// <summary>For <see cref="DatasetKind.TextZoom"/>: the TextZoom reader's options.</summary>
     public TextZoomDatasetOptions? TextZoom { get; init; }
+    /// <summary>Restormer's <c>Dataset_PairedImage</c> (the real-denoising code): pairs smaller than <c>gt_size</c> are
+    /// padded (<c>cv2.BORDER_REFLECT</c>) before the crop, and <c>geometric_augs</c> draws one of the 8 flips/rotations.</summary>
+    public bool RestormerPairs { get; init; }
+    /// <summary><c>geometric_augs</c> of <c>Dataset_PairedImage</c> (<see cref="RestormerPairs"/>).</summary>
+    public bool GeometricAugs { get; init; }
+    /// <summary>Progressive patch and batch sizes of the real-denoising training (<c>mini_batch_sizes</c>, <c>iters</c>,
+    /// <c>gt_sizes</c>); null for a fixed patch size.</summary>
+    public ProgressiveOptions? Progressive { get; init; }
 }
 
+/// <summary>
+/// The progressive training of Restormer's <c>train.py</c> (as the real-denoising U-Net trains): stage j lasts
+/// <c>iters[j]</c> iterations with patches of <c>gt_sizes[j]</c> and <c>mini_batch_sizes[j]</c> images per GPU, cut from
+/// the loaded batch of <c>gt_size</c> patches.
+/// </summary>
+public sealed record ProgressiveOptions(IReadOnlyList<int> MiniBatchSizes, IReadOnlyList<long> Iters, IReadOnlyList<int> GtSizes);
+
+/// <summary><c>train:mixing_augs</c> of Restormer's <c>ImageCleanModel</c>: mixup with λ ~ Beta(β, β), and with
+/// <c>use_identity</c> an equal chance of leaving the batch as it is.</summary>
+public sealed record MixupOptions(double Beta, bool UseIdentity);
+
 /// <summary>The network to train (<c>network_g</c>).</summary>
-/// <param name="Type">The <c>type</c> key (<c>MambaIR</c>).</param>
-/// <param name="Config">The architecture, when the type is MambaIR v1 and its keys are valid; otherwise null.</param>
-/// <param name="DropPathRate">Official <c>drop_path_rate</c> (default 0.1).</param>
-public sealed record NetworkOptions(string Type, MambaIRConfig? Config, double DropPathRate);
+/// <param name="Type">The <c>type</c> key (<c>MambaIR</c>, <c>MambaIRv2</c>, <c>MambaIRv2Light</c>, <c>MambaIRUNet</c>).</param>
+/// <param name="Config">The architecture, when the type is known and its keys are valid; otherwise null.</param>
+/// <param name="DropPathRate">Official <c>drop_path_rate</c> (default 0.1; MambaIR v1 only: MambaIRv2 and the U-Net have no stochastic depth).</param>
+public sealed record NetworkOptions(string Type, INetworkConfig? Config, double DropPathRate)
+{
+    /// <summary>The config when it is a MambaIR v1 network.</summary>
+    public MambaIRConfig? V1 => Config as MambaIRConfig;
+}
 
 /// <summary>The optimiser (<c>train:optim_g</c>): Adam or AdamW with PyTorch's defaults for missing keys.</summary>
 public sealed record OptimizerOptions(OptimizerKind Kind, double Lr, double Beta1, double Beta2, double WeightDecay, double Eps);
@@ -86,6 +109,12 @@ public enum SchedulerKind { MultiStep, CosineAnnealingRestart, CosineAnnealingRe
 public sealed record LossOptions(LossKind Kind, double Weight, LossReduction Reduction, double Eps);
 
 public enum LossKind { L1, Mse, Charbonnier }
+
+/// <summary>
+/// The text-aware edge term (<c>train:gradient_opt</c>, a MambaIR.NET extension): <c>type: GradientProfileLoss</c>, its
+/// weight and reduction; see <see cref="MambaIR.Training.Optimization.GradientProfileLoss"/>.
+/// </summary>
+public sealed record GradientLossOptions(double Weight, LossReduction Reduction);
 
 public enum LossReduction { Mean, Sum }
 
@@ -141,8 +170,12 @@ public sealed record TrainOptions
     public long TotalIter { get; init; }
     public long WarmupIter { get; init; } = -1;
     public LossOptions? PixelLoss { get; init; }
+    /// <summary>The optional gradient-profile term added to the pixel loss (<c>train:gradient_opt</c>).</summary>
+    public GradientLossOptions? GradientLoss { get; init; }
     public double EmaDecay { get; init; }
     public bool UseGradClip { get; init; }
+    /// <summary><c>train:mixing_augs</c> (ImageCleanModel only); null: no mixing.</summary>
+    public MixupOptions? Mixup { get; init; }
     public ValidationOptions? Val { get; init; }
     public LoggerOptions Logger { get; init; } = new(100, 5000, true);
     /// <summary>The option tree after overrides (for the copy written beside the experiment).</summary>

@@ -1,4 +1,6 @@
 using MambaIR.Models;
+using MambaIR.Models.UNet;
+using MambaIR.Models.V2;
 using MambaIR.Text;
 
 namespace MambaIR.Training.Options;
@@ -17,10 +19,10 @@ public static class TrainOptionsLoader
     [
         ("dist_params", "distributed training only"),
         ("logger:wandb", "Weights & Biases logging is not supported; TensorBoard and CSV logs are written"),
-        ("val:window_size", "read by the real-denoising U-Net's validation only"),
-        ("val:rgb2bgr", "read by the real-denoising U-Net's validation only"),
-        ("val:use_image", "read by the real-denoising U-Net's validation only"),
-        ("val:max_minibatch", "read by the real-denoising U-Net's validation only"),
+        ("val:window_size", "the U-Net pads its input to a multiple of 8 itself"),
+        ("val:rgb2bgr", "changes only the channel order of saved images"),
+        ("val:use_image", "validation always measures on 8-bit images, as BasicSR's SRModel does"),
+        ("val:max_minibatch", "validation runs one image at a time"),
         ("val:suffix", "read by the test script only"),
         ("val:selfensemble_testing", "not read by any official code"),
         ("val:patchwise_testing", "not read by any official code"),
@@ -52,6 +54,7 @@ public static class TrainOptionsLoader
         if (debug && !name.StartsWith("debug", StringComparison.Ordinal)) { name = "debug_" + name; raw.Set("name", name); }
         string modelType = raw.GetString("model_type") ?? "MambaIRModel";
         CheckModelType(modelType, problems);
+        bool imageClean = modelType == "ImageCleanModel";
         int scale = raw.GetInt("scale", 1);
         if (scale < 1) throw new OptionException("scale", $"must be ≥ 1, got {scale}");
         int numGpu = raw.TryGet("num_gpu", out var ng) && ng is string s && s == "auto" ? 1 : raw.GetInt("num_gpu", 1);
@@ -102,9 +105,11 @@ public static class TrainOptionsLoader
         OptimizerOptions? optimizer = null;
         SchedulerOptions? scheduler = null;
         LossOptions? loss = null;
+        GradientLossOptions? gradientLoss = null;
         long totalIter = 0, warmup = -1;
         double ema = 0;
         bool clip = false;
+        MixupOptions? mixup = null;
         if (trainMap == null) problems.Add("train: the training settings are missing");
         else
         {
@@ -117,7 +122,15 @@ public static class TrainOptionsLoader
             if (!(ema >= 0 && ema < 1)) throw new OptionException(trainMap.PathOf("ema_decay"), $"must be in [0, 1), got {ema}");
             clip = trainMap.GetBool("use_grad_clip", false);
             loss = ParseLoss(trainMap.Map("pixel_opt"), trainMap.PathOf("pixel_opt"), problems);
-            foreach (var other in new[] { "perceptual_opt", "gan_opt", "mixing_augs", "ldl_opt", "fft_opt" })
+            gradientLoss = ParseGradientLoss(trainMap.Map("gradient_opt"), problems);
+            if (imageClean && trainMap.Map("mixing_augs") is { } mix && mix.GetBool("mixup", false))
+            {
+                double beta = mix.GetDouble("mixup_beta", 1.2);
+                if (!(beta > 0) || double.IsInfinity(beta)) throw new OptionException(mix.PathOf("mixup_beta"), $"must be a finite β > 0, got {beta}");
+                mixup = new MixupOptions(beta, mix.GetBool("use_identity", false));
+            }
+            else if (imageClean && trainMap.Map("mixing_augs") is { } off) MarkAll(off);
+            foreach (var other in new[] { "perceptual_opt", "gan_opt", "mixing_augs", "ldl_opt", "fft_opt" }.Where(k => !(imageClean && k == "mixing_augs")))
                 if (trainMap.Contains(other) && trainMap.Get(other) is not null)
                     problems.Add($"{trainMap.PathOf(other)}: not supported (MambaIR.NET trains with a pixel loss only)");
             if (loss == null && !problems.Any(p => p.StartsWith(trainMap.PathOf("pixel_opt"), StringComparison.Ordinal)))
@@ -142,7 +155,7 @@ public static class TrainOptionsLoader
             ManualSeed = seed, SeedWasChosen = chosen, Train = train, ValidationSets = vals, Network = network,
             PretrainNetworkG = pretrain, ParamKeyG = paramKey, StrictLoadG = strict, ResumeState = resume,
             Optimizer = optimizer, Scheduler = scheduler, TotalIter = totalIter, WarmupIter = warmup, PixelLoss = loss,
-            EmaDecay = ema, UseGradClip = clip, Val = val, Logger = logger, Raw = raw, Overrides = overrides.ToArray(),
+            GradientLoss = gradientLoss, EmaDecay = ema, UseGradClip = clip, Mixup = mixup, Val = val, Logger = logger, Raw = raw, Overrides = overrides.ToArray(),
             UnusedKeys = unused, Problems = problems,
         };
     }
@@ -151,15 +164,11 @@ public static class TrainOptionsLoader
     {
         switch (modelType)
         {
-            case "MambaIRModel" or "SRModel": break;
-            case "MambaIRv2Model" or "MambaIRv2LightModel":
-                problems.Add($"model_type: '{modelType}' trains MambaIRv2, which arrives with the MambaIRv2 issue; MambaIR.NET trains MambaIR (v1) for now");
-                break;
-            case "ImageCleanModel":
-                problems.Add($"model_type: '{modelType}' is the real-denoising U-Net's training (progressive patches, mixup); it is not implemented in MambaIR.NET");
-                break;
+            // MambaIRv2Model / MambaIRv2LightModel train as SRModel does (they differ in their test-time padding only);
+            // ImageCleanModel is the real-denoising code's model (mixing_augs, gradient clipping).
+            case "MambaIRModel" or "SRModel" or "MambaIRv2Model" or "MambaIRv2LightModel" or "ImageCleanModel": break;
             default:
-                problems.Add($"model_type: '{modelType}' is not supported (use MambaIRModel)");
+                problems.Add($"model_type: '{modelType}' is not supported (MambaIRModel, SRModel, MambaIRv2Model, MambaIRv2LightModel or ImageCleanModel)");
                 break;
         }
     }
@@ -172,16 +181,10 @@ public static class TrainOptionsLoader
         switch (type)
         {
             case "MambaIR": break;
-            case "MambaIRv2" or "MambaIRv2Light":
-                problems.Add($"network_g:type: '{type}' is MambaIRv2, whose network arrives with the MambaIRv2 issue; MambaIR.NET trains MambaIR (v1) for now");
-                MarkAll(net);
-                return new NetworkOptions(type, null, 0.1);
-            case "MambaIRUNet":
-                problems.Add("network_g:type: 'MambaIRUNet' is the real-denoising U-Net, which is not implemented in MambaIR.NET");
-                MarkAll(net);
-                return new NetworkOptions(type, null, 0.1);
+            case "MambaIRv2" or "MambaIRv2Light" or "MambaIRUNet":
+                return ParseOtherNetwork(net, type, scale, problems);
             default:
-                problems.Add($"network_g:type: '{type}' is not supported (use MambaIR)");
+                problems.Add($"network_g:type: '{type}' is not supported (MambaIR, MambaIRv2, MambaIRv2Light or MambaIRUNet)");
                 MarkAll(net);
                 return new NetworkOptions(type, null, 0.1);
         }
@@ -202,6 +205,29 @@ public static class TrainOptionsLoader
         }
         catch (ArgumentException e) { problems.Add($"network_g: {e.Message}"); }
         return new NetworkOptions(type, config, dropPath);
+    }
+
+    /// <summary>MambaIRv2, MambaIRv2-light and the U-Net: every key goes to the official constructor's parser, which
+    /// accepts its training-only arguments (drop_path_rate, img_size, ...) and rejects unknown ones. Neither family has
+    /// stochastic depth in the official code, so drop_path_rate changes nothing.</summary>
+    static NetworkOptions ParseOtherNetwork(OptionMap net, string type, int scale, List<string> problems)
+    {
+        var arch = NetworkConfigs.ParseArchitecture(type);
+        var kwargs = net.Keys.Where(k => k != "type").Select(k => new KeyValuePair<string, object?>(k, ToPlain(net.Get(k)))).ToList();
+        MarkAll(net);
+        INetworkConfig? config = null;
+        try
+        {
+            config = NetworkConfigs.FromKwargs(arch, kwargs);
+            if (config.Scale != scale && !(config.Scale == 1 && config.Upsampler == Upsampler.None))
+                problems.Add($"network_g:upscale: {config.Scale} differs from the top-level scale {scale}");
+            if (config is MambaIRv2Config { Upsampler: Upsampler.None } && scale != 1)
+                problems.Add($"network_g:upsampler: a same-size network (upsampler '') with the top-level scale {scale}");
+            if (config is MambaIRUNetConfig && scale != 1)
+                problems.Add($"scale: the U-Net restores at the input size, so scale must be 1, got {scale}");
+        }
+        catch (ArgumentException e) { problems.Add($"network_g: {e.Message}"); }
+        return new NetworkOptions(type, config, 0);
     }
 
     static object? ToPlain(object? v) => v is OptionList l ? l.Select(ToPlain).ToArray() : v;
@@ -230,13 +256,9 @@ public static class TrainOptionsLoader
             MarkAll(d);
             return loader with { Key = key, Phase = phase, Name = name, Scale = scale };
         }
-        if (type == "Dataset_PairedImage")
-        {
-            problems.Add($"{d.PathOf("type")}: 'Dataset_PairedImage' is the real-denoising U-Net's dataset (progressive patch sizes); use PairedImageDataset");
-            MarkAll(d);
-            return loader with { Key = key, Phase = phase, Name = name, Scale = scale };
-        }
-        string taskText = d.GetString("task") ?? "SR";
+        bool restormer = type == "Dataset_PairedImage";
+        if (restormer && d.Contains("task")) problems.Add($"{d.PathOf("task")}: Dataset_PairedImage reads pairs from dataroot_gt and dataroot_lq; it has no task");
+        string taskText = restormer ? "SR" : d.GetString("task") ?? "SR";
         DegradationTask task;
         switch (taskText)
         {
@@ -278,17 +300,49 @@ public static class TrainOptionsLoader
         }
         if (backend == IoBackend.Lmdb && task != DegradationTask.SuperResolution)
             problems.Add($"{d.PathOf("io_backend")}: LMDB input is supported for task SR only");
+        if (restormer && lq == null) throw new OptionException(d.PathOf("dataroot_lq"), "is required for Dataset_PairedImage (the folder of degraded inputs)");
         int? gtSize = d.GetIntOrNull("gt_size");
         if (phase == "train" && gtSize is null) throw new OptionException(d.PathOf("gt_size"), "is required for the training set (the HR patch size)");
         if (gtSize is { } g && (g < 1 || g % scale != 0)) throw new OptionException(d.PathOf("gt_size"), $"must be a positive multiple of the scale {scale}, got {g}");
         if (d.GetString("color") is { } color) problems.Add($"{d.PathOf("color")}: '{color}' colour conversion is not supported (RGB training only)");
         if (d.Contains("mean") || d.Contains("std")) { d.MarkRead("mean"); d.MarkRead("std"); problems.Add($"{d.Path}: mean/std normalisation is not supported (MambaIR subtracts its mean inside the network)"); }
+        ProgressiveOptions? progressive = restormer && phase == "train" ? ParseProgressive(d, gtSize, scale, problems) : null;
+        if (!restormer) foreach (var k in new[] { "mini_batch_sizes", "iters", "gt_sizes", "geometric_augs" })
+            if (d.Contains(k)) problems.Add($"{d.PathOf(k)}: read by Dataset_PairedImage (the real-denoising training) only");
         return loader with
         {
+            RestormerPairs = restormer, GeometricAugs = restormer && d.GetBool("geometric_augs", false), Progressive = progressive,
             Key = key, Phase = phase, Name = name, Kind = DatasetKind.Paired, Task = task, Noise = noise, DatarootGt = gt, DatarootLq = lq,
             FilenameTemplate = tmpl, IoBackend = backend, MetaInfoFile = ExpandUser(d.GetString("meta_info_file")), GtSize = gtSize,
             UseHflip = d.GetBool("use_hflip", d.GetBool("use_flip", false)), UseRot = d.GetBool("use_rot", false), Scale = scale,
         };
+    }
+
+    /// <summary>Restormer's progressive keys: all three lists or none (a fixed patch size); the largest stage patch must
+    /// fit in <c>gt_size</c>, the patch the loader cuts.</summary>
+    static ProgressiveOptions? ParseProgressive(OptionMap d, int? gtSize, int scale, List<string> problems)
+    {
+        var batches = d.GetLongList("mini_batch_sizes");
+        var iters = d.GetLongList("iters");
+        var sizes = d.GetLongList("gt_sizes");
+        if (batches == null && iters == null && sizes == null) return null;
+        if (batches == null || iters == null || sizes == null)
+        {
+            problems.Add($"{d.Path}: progressive training needs mini_batch_sizes, iters and gt_sizes together");
+            return null;
+        }
+        if (batches.Count == 0 || batches.Count != iters.Count || batches.Count != sizes.Count)
+            throw new OptionException(d.PathOf("iters"), $"mini_batch_sizes, iters and gt_sizes must have one entry per stage, got {batches.Count}, {iters.Count} and {sizes.Count}");
+        foreach (var b in batches) if (b < 1) throw new OptionException(d.PathOf("mini_batch_sizes"), $"each size must be ≥ 1, got {b}");
+        foreach (var i in iters) if (i < 1) throw new OptionException(d.PathOf("iters"), $"each stage must last ≥ 1 iteration, got {i}");
+        foreach (var g in sizes)
+        {
+            if (g < 1) throw new OptionException(d.PathOf("gt_sizes"), $"each patch size must be ≥ 1, got {g}");
+            if (gtSize is int max && g > max) throw new OptionException(d.PathOf("gt_sizes"), $"{g} is larger than gt_size {max}, the patch the loader cuts");
+        }
+        if (scale != 1 && sizes.Any(g => g < gtSize))
+            problems.Add($"{d.PathOf("gt_sizes")}: progressive patches crop LQ and GT alike, which needs scale 1 (got {scale})");
+        return new ProgressiveOptions(batches.Select(b => (int)b).ToArray(), iters, sizes.Select(g => (int)g).ToArray());
     }
 
     /// <summary>Loader keys (BasicSR reads them for the training set; validation loaders use batch 1, no workers).</summary>
@@ -389,15 +443,37 @@ public static class TrainOptionsLoader
                 MarkAll(l);
                 return null;
         }
+        var reduction = ParseReduction(l);
+        double eps = kind == LossKind.Charbonnier ? l.GetDouble("eps", 1e-12) : 0;
+        return new LossOptions(kind, l.GetDouble("loss_weight", 1.0), reduction, eps);
+    }
+
+    /// <summary>A loss's <c>reduction</c> (<c>mean</c>, the default, or <c>sum</c>).</summary>
+    static LossReduction ParseReduction(OptionMap l)
+    {
         string red = l.GetString("reduction") ?? "mean";
-        var reduction = red switch
+        return red switch
         {
             "mean" => LossReduction.Mean,
             "sum" => LossReduction.Sum,
             _ => throw new OptionException(l.PathOf("reduction"), $"'{red}' cannot be trained with (mean or sum)"),
         };
-        double eps = kind == LossKind.Charbonnier ? l.GetDouble("eps", 1e-12) : 0;
-        return new LossOptions(kind, l.GetDouble("loss_weight", 1.0), reduction, eps);
+    }
+
+    static GradientLossOptions? ParseGradientLoss(OptionMap? l, List<string> problems)
+    {
+        if (l == null) return null;
+        string type = l.GetString("type") ?? "";
+        if (type != "GradientProfileLoss")
+        {
+            problems.Add($"{l.PathOf("type")}: loss '{type}' is not supported here (GradientProfileLoss)");
+            MarkAll(l);
+            return null;
+        }
+        var reduction = ParseReduction(l);
+        double w = l.GetDouble("loss_weight", 1.0);
+        if (!(w >= 0) || double.IsInfinity(w)) throw new OptionException(l.PathOf("loss_weight"), $"must be a finite number ≥ 0, got {w}");
+        return new GradientLossOptions(w, reduction);
     }
 
     static ValidationOptions? ParseValidation(OptionMap? v, List<string> problems)
