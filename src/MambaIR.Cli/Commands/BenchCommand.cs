@@ -101,7 +101,7 @@ public sealed class BenchCommand : ICliCommand
         var backend = new Option<string?>("--scan") { Description = "Selective-scan backend (cpu, cuda, chunked, reference); default: the one the network would pick." };
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
-        var cmd = new Command("model", "Single-image forward latency of a whole network (random weights) with the share of time in the selective scan.")
+        var cmd = new Command("model", "Single-image forward latency of a whole network (random weights): share of time in the selective scan, user/system CPU time, peak memory.")
             { threads, repeat, warmup, tf32, json, preset, size, backend, device, libtorch };
         cmd.SetAction(pr =>
         {
@@ -118,6 +118,10 @@ public sealed class BenchCommand : ICliCommand
                 Console.WriteLine($"  machine: {r.Machine}");
                 Console.WriteLine($"  forward: median {r.MedianMs:F1} ms (min {r.MinMs:F1}) over {pr.GetValue(repeat)} runs");
                 Console.WriteLine($"  scan:    {r.ScanMsPerImage:F1} ms in {r.ScanCallsPerImage} calls ({100 * r.ScanShare:F0}%); rest {r.RestMsPerImage:F1} ms");
+                Console.WriteLine($"  CPU:     user {r.UserCpuMsPerImage:F0} ms, system {r.SystemCpuMsPerImage:F0} ms per image (system/user {100 * r.SystemOverUser:F1}%)"
+                    + (r.MinorFaultsPerImage is { } f ? $", {f:F0} page faults" : ""));
+                if (r.PeakResidentBytes is { } peak && r.PeakAboveBaselineBytes is { } above && r.PeakBytesPerInputPixel is { } perPixel)
+                    Console.WriteLine($"  memory:  peak resident {peak / 1048576.0:F0} MiB, {above / 1048576.0:F0} MiB above the network at rest ({perPixel / 1024:F2} KiB per input pixel)");
                 if (r.PeakDeviceMemoryMb is not null) Console.WriteLine($"  peak device memory: {Mb(r.PeakDeviceMemoryMb)}");
             }
             return 0;

@@ -1,6 +1,7 @@
 using MambaIR.Training.Optimization;
 using MambaIR.Training.Options;
 using MambaIR.Models;
+using MambaIR.Native;
 using MambaIR.Native.Cuda;
 using MambaIR.Ops;
 using TorchSharp;
@@ -13,7 +14,8 @@ namespace MambaIR.Benchmarks;
 /// not change the cost): one image's forward with the share of the time spent in the selective scan, or one training
 /// step (forward, L1 loss, backward, Adam update) on a batch of patches. On CUDA every timed run ends by waiting for the
 /// device, TF32 is off unless asked for (float32 means float32, as in the official figures), and the peak device memory
-/// is reported.
+/// is reported. On the CPU a forward also reports the process's CPU time in user and system mode per image and its peak
+/// resident memory (Linux).
 /// </summary>
 public static class ModelBenchmark
 {
@@ -24,11 +26,19 @@ public static class ModelBenchmark
     /// <param name="PeakDeviceMemoryMb">CUDA only: growth of the device memory in use from before the network was built to the end (libtorch's caching allocator keeps its peak reservation).</param>
     public sealed record Report(
         string Preset, int Height, int Width, string Backend, int Threads, string Machine, string Device,
-        double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage, double? PeakDeviceMemoryMb = null)
+        double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage,
+        double UserCpuMsPerImage, double SystemCpuMsPerImage, double? MinorFaultsPerImage,
+        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null)
     {
         /// <summary>Fraction of the forward spent inside the scan.</summary>
         public double ScanShare => ScanMsPerImage / MedianMs;
         public double RestMsPerImage => MedianMs - ScanMsPerImage;
+        /// <summary>System CPU time over user CPU time (page faults, memory mapping: should be small).</summary>
+        public double SystemOverUser => UserCpuMsPerImage > 0 ? SystemCpuMsPerImage / UserCpuMsPerImage : 0;
+        /// <summary>Peak resident set during the measured forwards above the resident set before them (network built,
+        /// runtime warmed up on a small input): the memory a forward of this size needs beyond the weights.</summary>
+        public long? PeakAboveBaselineBytes => PeakResidentBytes - BaselineResidentBytes;
+        public double? PeakBytesPerInputPixel => PeakAboveBaselineBytes / (double)((long)Height * Width);
     }
 
     public sealed record TrainReport(
@@ -57,25 +67,43 @@ public static class ModelBenchmark
             using var _ = no_grad();
             var scan = new TimingSelectiveScan(backend, synchronize: isCuda);
             BenchmarkTimer.Timing timing;
+            ProcessResources before, after;
+            long? restingBytes = null;
+            bool peakReset = false;
             if (isCuda)
             {
                 // Whole forwards without the scan timer's synchronisation, then separate runs for the scan's share.
                 SelectiveScan.Forced = backend;
                 WarmUp(Forward, options.Warmup);
+                before = ProcessResources.Now();
                 timing = BenchmarkTimer.Measure(Forward, 0, options.Repeat);
+                after = ProcessResources.Now();
                 SelectiveScan.Forced = scan;
                 BenchmarkTimer.Measure(Forward, 0, options.Repeat);
             }
             else
             {
                 SelectiveScan.Forced = scan;
+                // The resting set: the network built and every code path compiled once on a small input, so that the peak
+                // above it is what an image of this size needs (not the JIT, thread pools or weights).
+                using (NewDisposeScope()) net.forward(rand(1, config.InChans, Math.Min(height, 16), Math.Min(width, 16)).to(device));
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                restingBytes = ProcessResources.Now().ResidentBytes;
+                peakReset = ProcessResources.ResetPeak();
                 for (int i = 0; i < options.Warmup; i++) { using var s = NewDisposeScope(); Forward(); }
                 scan.Reset();
+                before = ProcessResources.Now();
                 timing = BenchmarkTimer.Measure(Forward, 0, options.Repeat);
+                after = ProcessResources.Now();
             }
+            double PerImage(TimeSpan t) => t.TotalMilliseconds / options.Repeat;
             return new Report(preset, height, width, scan.Name, get_num_threads(),
                 isCuda ? CudaDeviceInfo.Describe(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
                 timing.MedianMs, timing.MinMs, scan.Elapsed.TotalMilliseconds / options.Repeat, scan.Calls / options.Repeat,
+                PerImage(after.UserTime - before.UserTime), PerImage(after.SystemTime - before.SystemTime),
+                (after.MinorFaults - before.MinorFaults) / (double)options.Repeat,
+                peakReset ? restingBytes : null, peakReset ? after.PeakResidentBytes : null,
                 PeakMb(device, baseline));
         }
         finally { SelectiveScan.Forced = previous; }

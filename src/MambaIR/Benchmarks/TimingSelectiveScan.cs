@@ -8,9 +8,10 @@ namespace MambaIR.Benchmarks;
 /// time in the scan. Install it with <see cref="SelectiveScan.Forced"/> on the thread that runs the network.
 /// With <paramref name="synchronize"/> (for CUDA, whose launches return before the work is done) the device is
 /// synchronised before and after each call, so the time is the scan's own; that removes overlap, so time whole runs
-/// without it.
+/// without it. When the inner backend has a fused four-direction form, that is timed too (it includes SS2D's x_proj
+/// and dt_proj).
 /// </summary>
-public sealed class TimingSelectiveScan(ISelectiveScan inner, bool synchronize = false) : ISelectiveScan
+public sealed class TimingSelectiveScan(ISelectiveScan inner, bool synchronize = false) : ISelectiveScan, IFourWaySelectiveScan
 {
     long _ticks;
 
@@ -31,6 +32,21 @@ public sealed class TimingSelectiveScan(ISelectiveScan inner, bool synchronize =
         try
         {
             var r = inner.Run(inputs);
+            if (synchronize) TorchSharp.torch.cuda.synchronize();
+            return r;
+        }
+        finally { _ticks += Stopwatch.GetTimestamp() - start; Calls++; }
+    }
+
+    public bool CanRunFourWays(FourWayScanInputs inputs) => inner is IFourWaySelectiveScan f && f.CanRunFourWays(inputs);
+
+    public TorchSharp.torch.Tensor RunFourWays(FourWayScanInputs inputs)
+    {
+        if (synchronize) TorchSharp.torch.cuda.synchronize();
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            var r = ((IFourWaySelectiveScan)inner).RunFourWays(inputs);
             if (synchronize) TorchSharp.torch.cuda.synchronize();
             return r;
         }

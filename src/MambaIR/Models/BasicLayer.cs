@@ -21,7 +21,10 @@ public sealed class BasicLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        foreach (var block in blocks) x = block.forward(x);
+        // Each block's output is handed to the next block, which frees it once read (the layer's own input belongs to the caller).
+        var input = x;
+        foreach (var block in blocks)
+            x = ReferenceEquals(x, input) ? block.forward(x) : block.ForwardConsuming(x);
         return x;
     }
 }

@@ -24,5 +24,9 @@ public sealed class ChannelAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x * attention.forward(x);
+    public override Tensor forward(Tensor x)
+    {
+        using var weights = ModuleChain.Run(x, ModuleChain.Of(attention));
+        return x * weights;
+    }
 }

@@ -40,5 +40,8 @@ public sealed class ChannelAttentionBlock : nn.Module<Tensor, Tensor>
         ("2", nn.Conv2d(c / compress, c, 3, padding: 1)),
         ("3", ca));
 
-    public override Tensor forward(Tensor x) => cab.forward(x);
+    public override Tensor forward(Tensor x) => ModuleChain.Run(x, ModuleChain.Of(cab));
+
+    /// <summary>forward(<paramref name="x"/>), freeing <paramref name="x"/> (handed over by the caller) once the first layer has read it.</summary>
+    public Tensor ForwardConsuming(Tensor x) => ModuleChain.Run(x, ModuleChain.Of(cab), freeInput: true);
 }

@@ -26,7 +26,13 @@ public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = residual_group.forward(x).permute(0, 3, 1, 2);
-        return (conv.forward(y).permute(0, 2, 3, 1) + x).MoveToOuterDisposeScope();
+        Tensor c;
+        using (var blocks = residual_group.forward(x))
+        using (var y = blocks.permute(0, 3, 1, 2))
+            c = conv is Sequential seq ? ModuleChain.Run(y, ModuleChain.Of(seq)) : conv.forward(y);
+        using var cl = c.permute(0, 2, 3, 1);
+        var sum = cl + x;
+        c.Dispose();
+        return sum.MoveToOuterDisposeScope();
     }
 }

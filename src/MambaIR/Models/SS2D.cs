@@ -1,4 +1,5 @@
 using MambaIR.Ops;
+using MambaIR.Ops.Cpu;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -54,8 +55,28 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    Ss2dWeights Weights => new(in_proj.weight!, conv2d.weight!, conv2d.bias!, x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds,
+        out_norm.weight!, out_norm.bias!, out_norm.eps, out_proj.weight!);
+
+    /// <summary>
+    /// forward(<paramref name="norm"/>.forward(<paramref name="source"/>)), the same values; without autograd on the fused CPU
+    /// path the normalised input is not kept through the scan but computed again, band by band, when z needs it
+    /// (<see cref="FusedSs2d.ForwardRecomputingInput"/>), which lowers the peak memory of a whole-image forward.
+    /// </summary>
+    public Tensor ForwardNormalising(Tensor source, nn.Module<Tensor, Tensor> norm)
+    {
+        var weights = Weights;
+        bool noAutograd = !(is_grad_enabled() && (source.requires_grad || parameters().Any(p => p.requires_grad) || norm.parameters().Any(p => p.requires_grad)));
+        if (noAutograd && FusedSs2d.ChooseScan(source, weights) is { } fused) return FusedSs2d.ForwardRecomputingInput(source, norm.forward, weights, fused);
+        using var normed = norm.forward(source);
+        return forward(normed);
+    }
+
     public override Tensor forward(Tensor input)
     {
+        // CPU float tensors with the CPU kernel chosen: the fused block, which reads the four directions from raster order.
+        var weights = Weights;
+        if (FusedSs2d.ChooseScan(input, weights) is { } fused) return FusedSs2d.Forward(input, weights, fused);
         using var scope = NewDisposeScope();
         var xz = in_proj.forward(input);
         var parts = xz.chunk(2, dim: -1);

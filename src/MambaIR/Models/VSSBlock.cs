@@ -35,14 +35,38 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, consume: false);
+
+    /// <summary>forward(<paramref name="x"/>), freeing <paramref name="x"/> (handed over by the caller) as soon as the block
+    /// has read it for the first residual sum, rather than when the block returns.</summary>
+    public Tensor ForwardConsuming(Tensor x) => Forward(x, consume: true);
+
+    Tensor Forward(Tensor x, bool consume)
     {
-        // A scope per block frees its intermediates as soon as it returns (autograd keeps what backward needs).
+        // A scope per block frees its intermediates as soon as it returns; each is also freed as soon as it has been read
+        // (autograd keeps what backward needs). Without autograd the sums run in place.
         using var scope = NewDisposeScope();
-        x = x * skip_scale + DropPath.Apply(self_attention.forward(ln_1.forward(x)), dropPathRate, training);
+        bool inPlace = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
+        Tensor u;
+        if (inPlace) u = self_attention.ForwardNormalising(x, ln_1);
+        else using (var normed = ln_1.forward(x)) u = self_attention.forward(normed);
+        var dropped = DropPath.Apply(u, dropPathRate, training);
+        if (!ReferenceEquals(dropped, u)) { u.Dispose(); u = dropped; }
+        if (inPlace) u.addcmul_(x, skip_scale, 1);
+        else { var sum = x * skip_scale + u; u.Dispose(); u = sum; }
+        if (consume) x.Dispose();
         // The CAB convolutions run on the channels-last memory of ln_2's output (no NCHW copy); their output permuted
-        // back is (B, H, W, C) in memory order again.
-        var cab = conv_blk.forward(ln_2.forward(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
-        return (x * skip_scale2 + cab).contiguous().MoveToOuterDisposeScope();
+        // back is (B, H, W, C) in memory order again. ln_2's output is freed once the first convolution has read it.
+        Tensor cab;
+        var normed2 = ln_2.forward(u);
+        var cl = normed2.permute(0, 3, 1, 2);
+        normed2.Dispose();
+        using (var c = conv_blk.ForwardConsuming(cl))
+            cab = c.permute(0, 2, 3, 1);
+        Tensor y;
+        if (inPlace && cab.is_contiguous()) y = cab.addcmul_(u, skip_scale2, 1);
+        else { y = (u * skip_scale2 + cab).contiguous(); cab.Dispose(); }
+        u.Dispose();
+        return y.MoveToOuterDisposeScope();
     }
 }

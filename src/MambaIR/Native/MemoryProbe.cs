@@ -68,7 +68,7 @@ public static class MemoryProbe
         }
         finally
         {
-            if (device.type == DeviceType.CPU) Glibc.RestoreMmapThreshold();
+            if (device.type == DeviceType.CPU) Glibc.RestoreSettings();
         }
         if (small is not { } s || large is not { } l || l <= s) return null;
         double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));
@@ -123,34 +123,24 @@ public static class MemoryProbe
     }
 
     /// <summary>
-    /// glibc's M_MMAP_THRESHOLD. While measuring it is 64 KiB, so every tensor is its own mapping and leaves the resident set
-    /// when freed (glibc otherwise raises the threshold after frees and keeps big blocks on its heap, hiding peaks). Afterwards it
-    /// is 32 MiB, the ceiling of glibc's own adaptive threshold, so later tensors reuse heap memory as they would by default.
+    /// glibc's malloc settings while measuring: blocks of 64 KiB and more get their own mappings, so every tensor leaves the
+    /// resident set when freed (heap reuse would hide peaks). Afterwards the process's settings come back: those of
+    /// <see cref="GlibcHeap.KeepFreedMemory"/> when it applied them, else glibc's maximum fixed threshold of 32 MiB.
     /// </summary>
     static class Glibc
     {
-        const int MmapThreshold = -3;
+        public static void MmapLargeBlocks() => GlibcHeap.MapLargeBlocks(64 * 1024);
 
-        public static void MmapLargeBlocks() => Set(64 * 1024);
-        public static void RestoreMmapThreshold() => Set(32 * 1024 * 1024);
+        public static void RestoreSettings()
+        {
+            if (GlibcHeap.Applied) GlibcHeap.KeepFreedMemory();
+            else GlibcHeap.MapLargeBlocks(32 * 1024 * 1024);
+        }
 
         /// <summary>
         /// Hands free heap pages back to the kernel (malloc_trim), so that memory freed by earlier work, still resident,
         /// is not silently reused by the measured call: reused pages would not raise the peak and the probe would read ~0.
         /// </summary>
-        public static void ReleaseFreeMemory()
-        {
-            try { malloc_trim(0); }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-        }
-
-        static void Set(int bytes)
-        {
-            try { mallopt(MmapThreshold, bytes); }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-        }
-
-        [DllImport("libc.so.6")] static extern int mallopt(int param, int value);
-        [DllImport("libc.so.6")] static extern int malloc_trim(nuint pad);
+        public static void ReleaseFreeMemory() => GlibcHeap.ReleaseFreeMemory();
     }
 }

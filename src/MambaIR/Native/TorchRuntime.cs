@@ -46,7 +46,12 @@ public static class TorchRuntime
             if (IsInitialized) return;
             libTorchDirectory ??= Environment.GetEnvironmentVariable(LibTorchEnvironmentVariable);
             if (string.IsNullOrWhiteSpace(libTorchDirectory)) libTorchDirectory = null;
-            if (OperatingSystem.IsLinux()) { PreferPassiveOpenMpThreads(); LoadLinux(libTorchDirectory); }
+            if (OperatingSystem.IsLinux())
+            {
+                PreferPassiveOpenMpThreads();
+                if (GlibcHeap.KeepFreedMemory()) Note("malloc: no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
+                LoadLinux(libTorchDirectory);
+            }
             else if (libTorchDirectory != null) PreloadExternal(libTorchDirectory, ".dll", ".dylib");
             // Let TorchSharp run its own checks; with the bridge already resolved this is cheap.
             torch.InitializeDeviceType(DeviceType.CPU);

@@ -24,7 +24,7 @@ namespace MambaIR.Ops;
 /// classic block on 2 threads) until they are reduced. Its outputs are the gradients, each the size of its input.
 /// </para>
 /// </summary>
-public sealed class CpuSelectiveScan : ISelectiveScan
+public sealed class CpuSelectiveScan : ISelectiveScan, IFourWaySelectiveScan
 {
     readonly int _maxVectorBits;
 
@@ -62,6 +62,19 @@ public sealed class CpuSelectiveScan : ISelectiveScan
         }
         var r = CpuScanRunner.Forward(x, bits, Threads, keepCheckpoints: false);
         return new SelectiveScanResult(r.Output, r.LastState);
+    }
+
+    /// <summary>The fused SS2D scan (<see cref="FusedSs2dKernel{T}"/>): float32 or float64 CPU tensors of one dtype.</summary>
+    public bool CanRunFourWays(FourWayScanInputs inputs) =>
+        inputs.X.dtype is ScalarType.Float32 or ScalarType.Float64
+        && inputs.Tensors.All(t => t.device_type == DeviceType.CPU && t.dtype == inputs.X.dtype);
+
+    public Tensor RunFourWays(FourWayScanInputs inputs)
+    {
+        inputs.Validate();
+        if (!CanRunFourWays(inputs))
+            throw new ArgumentException($"the cpu four-way scan needs float32 or float64 CPU tensors of one dtype; got x {inputs.X.dtype} on {inputs.X.device}");
+        return FusedSs2dRunner.Run(inputs, _maxVectorBits, Threads);
     }
 
     /// <summary>Worker threads: libtorch's intra-op thread count (set by <c>--threads</c> / <c>torch.set_num_threads</c>).</summary>

@@ -46,6 +46,20 @@ public static class SelectiveScan
 
     public static SelectiveScanResult Run(SelectiveScanInputs inputs) => Choose(inputs).Run(inputs);
 
+    /// <summary>
+    /// The fused four-direction form of the backend that <see cref="Choose"/> picks for these tensors (forced, named by
+    /// <see cref="EnvironmentVariable"/>, or the first that can run them), or null when that backend has none or cannot
+    /// run these inputs fused: the caller then builds the four directions itself and calls <see cref="Run"/>.
+    /// </summary>
+    public static IFourWaySelectiveScan? ChooseFourWays(FourWayScanInputs inputs)
+    {
+        var x = inputs.X;
+        // Only the device and dtype decide the default backend; x stands in for every tensor of the call.
+        var chosen = Forced ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env ? ByName(env) : null)
+            ?? Backends.First(b => b.CanRun(new SelectiveScanInputs(x, x, x, x, x)));
+        return chosen is IFourWaySelectiveScan fused && fused.CanRunFourWays(inputs) ? fused : null;
+    }
+
     /// <summary>The backend that calls with tensors of <paramref name="dtype"/> on <paramref name="device"/> get (for reports).</summary>
     public static ISelectiveScan ChooseFor(Device device, ScalarType dtype)
     {

@@ -17,19 +17,8 @@ internal static unsafe partial class ScanKernel<T, TV, S>
     static int PaddedLength(int length) => (length + S.Lanes - 1) / S.Lanes * S.Lanes;
 
     /// <summary>Runs <paramref name="body"/> over [0, items) on up to <paramref name="threads"/> workers, each with its own workspace.</summary>
-    static void ParallelOver(int items, int threads, int workspaceElements, Action<int, Workspace<T>> body)
-    {
-        if (threads <= 1 || items <= 1)
-        {
-            using var ws = new Workspace<T>(workspaceElements);
-            for (int i = 0; i < items; i++) body(i, ws);
-            return;
-        }
-        Parallel.For(0, items, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            () => new Workspace<T>(workspaceElements),
-            (i, _, ws) => { body(i, ws); return ws; },
-            ws => ws.Dispose());
-    }
+    static void ParallelOver(int items, int threads, int workspaceElements, Action<int, Workspace<T>> body) =>
+        CpuParallel.For(items, threads, workspaceElements, body);
 
     /// <summary>A vector from <paramref name="src"/>[i..]; lanes at or past <paramref name="length"/> read as 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

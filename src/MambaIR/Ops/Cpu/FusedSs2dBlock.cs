@@ -1,0 +1,217 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace MambaIR.Ops.Cpu;
+
+/// <summary>
+/// The per-block loops of <see cref="FusedSs2dKernel{T}"/> for one vector width: one block of channels, a run of steps of
+/// one direction, with the block's state (N vectors) in a scratch buffer.
+/// </summary>
+internal static unsafe partial class FusedSs2dBlock<T, TV, S>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TV : struct
+    where S : struct, ISimd<TV, T>
+{
+    /// <summary>
+    /// Steps i ∈ [0, count) of direction <paramref name="k"/> at pixels <paramref name="pixels"/>[i] for block
+    /// <paramref name="blk"/> of batch element <paramref name="b"/>, in three passes over the tile, each free of long
+    /// dependency chains: (1) δ = softplus(Σ_r dts_r·W_r + bias), δu and D·u for every step; (2) for each state n, the
+    /// recurrence h = exp(δA)⊙h + δu·B over the steps with h in a register, adding h·C into the tile's outputs;
+    /// (3) the outputs written to y[pixel] (assigned for the first direction, added for the others).
+    /// The tile's dts, B and C come transposed in <paramref name="tile"/>; the block's state <paramref name="h"/> (N vectors)
+    /// carries over between tiles; <paramref name="checkpoint"/>, when not null, receives the state entering the tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(FusedSs2dProblem<T> p, int b, int k, ChannelBlock blk, int* pixels, int count, FusedSs2dTile<T> tile,
+        T* h, T* y, bool accumulate, T* checkpoint, FusedSs2dStepBuffers<T> w, T* stage)
+    {
+        int n = p.StateSize, r = p.Rank, dp = p.PaddedChannels, di = p.Channels, lanes = S.Lanes, stride = tile.Stride;
+        bool partial = blk.Count < lanes;
+        T* wt = p.DtWeight + (long)k * r * dp + blk.Start;
+        T* a = p.DecayA + (long)k * n * dp + blk.Start;
+        TV bias = S.Load(p.DtBias + (long)k * dp + blk.Start), dv = S.Load(p.D + (long)k * dp + blk.Start);
+        long batchPixels = (long)b * p.Length;
+        T* x = p.X + batchPixels * di + blk.Start, yb = y + batchPixels * di + blk.Start;
+
+        for (int i = 0; i < count; i++)
+        {
+            TV pre = DeltaPre(tile.Dts + i, stride, wt, dp, r, bias);
+            TV dt = VectorMath.Softplus<TV, T, S>(pre);
+            T* xr = x + (long)pixels[i] * di;
+            TV u = partial ? LoadPartial(xr, blk.Count, stage) : S.Load(xr);
+            S.Store(w.Dt + i * lanes, dt);
+            S.Store(w.Dtu + i * lanes, S.Mul(dt, u));
+            S.Store(w.Y + i * lanes, S.Mul(dv, u));
+        }
+
+        if (checkpoint != null)
+            for (int j = 0; j < n; j++) S.Store(checkpoint + (long)j * dp, S.Load(h + j * lanes));
+        // Two states at a time: two independent recurrences per step, sharing the loads of δ, δu and the outputs.
+        var decay = new DecayExponential<T, TV, S>();
+        int jj = 0;
+        for (; jj + 2 <= n; jj += 2)
+            RecurPair(S.Load(a + (long)jj * dp), S.Load(a + (long)(jj + 1) * dp), h + jj * lanes, h + (jj + 1) * lanes,
+                tile.B + jj * stride, tile.B + (jj + 1) * stride, tile.C + jj * stride, tile.C + (jj + 1) * stride, w.Dt, w.Dtu, w.Y, count);
+        if (jj < n)
+        {
+            TV aj = S.Load(a + (long)jj * dp), hv = S.Load(h + jj * lanes);
+            T* bj = tile.B + jj * stride, cj = tile.C + jj * stride;
+            T* dt = w.Dt, dtu = w.Dtu, yt = w.Y;
+            for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
+            {
+                hv = S.MulAdd(decay.Of(S.Mul(S.Load(dt), aj)), hv, S.Mul(S.Load(dtu), S.Splat(bj[i])));
+                S.Store(yt, S.MulAdd(hv, S.Splat(cj[i]), S.Load(yt)));
+            }
+            S.Store(h + jj * lanes, hv);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            T* yr = yb + (long)pixels[i] * di;
+            TV o = S.Load(w.Y + i * lanes);
+            if (partial)
+            {
+                if (accumulate) o = S.Add(o, LoadPartial(yr, blk.Count, stage));
+                StorePartial(yr, blk.Count, o, stage);
+            }
+            else
+            {
+                if (accumulate) o = S.Add(o, S.Load(yr));
+                S.Store(yr, o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Two states' recurrences over a tile, h = exp(δA)⊙h + δu·B, adding h·C into the outputs <paramref name="yt"/>: two
+    /// independent chains per step sharing the loads of δ, δu and y. For float the decay's polynomial constants are locals
+    /// here so that they stay in registers (see <see cref="DecayExponential{T,TV,S}"/>, whose arithmetic this repeats).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RecurPair(TV a0, TV a1, T* h0p, T* h1p, T* b0, T* b1, T* c0, T* c1, T* dt, T* dtu, T* yt, int count)
+    {
+        int lanes = S.Lanes;
+        TV h0 = S.Load(h0p), h1 = S.Load(h1p);
+        if (typeof(T) == typeof(float) && Avx512F.VL.IsSupported)
+        {
+            TV k6 = S.Splat(T.CreateTruncating(0.00015594677824992687f)), k5 = S.Splat(T.CreateTruncating(0.0013406643411144614f));
+            TV k4 = S.Splat(T.CreateTruncating(0.009617692790925503f)), k3 = S.Splat(T.CreateTruncating(0.055503103882074356f));
+            TV k2 = S.Splat(T.CreateTruncating(0.24022652208805084f)), k1 = S.Splat(T.CreateTruncating(0.6931472420692444f));
+            TV one = S.Splat(T.One);
+            for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
+            {
+                TV dtv = S.Load(dt), dtuv = S.Load(dtu);
+                TV x0 = S.Mul(dtv, a0), x1 = S.Mul(dtv, a1);
+                TV r0 = S.Round(x0), r1 = S.Round(x1);
+                TV f0 = S.Sub(x0, r0), f1 = S.Sub(x1, r1);
+                TV q0 = S.MulAdd(k6, f0, k5), q1 = S.MulAdd(k6, f1, k5);
+                q0 = S.MulAdd(q0, f0, k4); q1 = S.MulAdd(q1, f1, k4);
+                q0 = S.MulAdd(q0, f0, k3); q1 = S.MulAdd(q1, f1, k3);
+                q0 = S.MulAdd(q0, f0, k2); q1 = S.MulAdd(q1, f1, k2);
+                q0 = S.MulAdd(q0, f0, k1); q1 = S.MulAdd(q1, f1, k1);
+                TV e0 = S.ScaleB(S.MulAdd(q0, f0, one), r0), e1 = S.ScaleB(S.MulAdd(q1, f1, one), r1);
+                h0 = S.MulAdd(e0, h0, S.Mul(dtuv, S.Splat(b0[i])));
+                h1 = S.MulAdd(e1, h1, S.Mul(dtuv, S.Splat(b1[i])));
+                S.Store(yt, S.MulAdd(h1, S.Splat(c1[i]), S.MulAdd(h0, S.Splat(c0[i]), S.Load(yt))));
+            }
+        }
+        else
+        {
+            var decay = new DecayExponential<T, TV, S>();
+            for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
+            {
+                TV dtv = S.Load(dt), dtuv = S.Load(dtu);
+                h0 = S.MulAdd(decay.Of(S.Mul(dtv, a0)), h0, S.Mul(dtuv, S.Splat(b0[i])));
+                h1 = S.MulAdd(decay.Of(S.Mul(dtv, a1)), h1, S.Mul(dtuv, S.Splat(b1[i])));
+                S.Store(yt, S.MulAdd(h1, S.Splat(c1[i]), S.MulAdd(h0, S.Splat(c0[i]), S.Load(yt))));
+            }
+        }
+        S.Store(h0p, h0);
+        S.Store(h1p, h1);
+    }
+
+    /// <summary>
+    /// bias + Σ_q dts_q·W_q for one step (dts_q at <paramref name="dts"/>[q·stride], W_q the block's row q of the transposed
+    /// dt_proj weight), as two interleaved sums so that the R multiply-adds are not one dependency chain. The forward and the
+    /// backward's recomputation use this same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV DeltaPre(T* dts, int stride, T* wt, int dp, int r, TV bias)
+    {
+        TV even = bias, odd = S.Zero;
+        int q = 0;
+        for (; q + 2 <= r; q += 2)
+        {
+            even = S.MulAdd(S.Splat(dts[q * stride]), S.Load(wt + (long)q * dp), even);
+            odd = S.MulAdd(S.Splat(dts[(q + 1) * stride]), S.Load(wt + (long)(q + 1) * dp), odd);
+        }
+        if (q < r) even = S.MulAdd(S.Splat(dts[q * stride]), S.Load(wt + (long)q * dp), even);
+        return S.Add(even, odd);
+    }
+
+    /// <summary>The first <paramref name="count"/> elements at <paramref name="src"/>, the other lanes 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static TV LoadPartial(T* src, int count, T* stage)
+    {
+        for (int i = 0; i < S.Lanes; i++) stage[i] = i < count ? src[i] : T.Zero;
+        return S.Load(stage);
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StorePartial(T* dst, int count, TV v, T* stage)
+    {
+        S.Store(stage, v);
+        for (int i = 0; i < count; i++) dst[i] = stage[i];
+    }
+}
+
+/// <summary>One tile's x_proj outputs for one direction, each quantity's steps contiguous: dts (R × Stride), B and C (N × Stride).</summary>
+internal readonly unsafe struct FusedSs2dTile<T> where T : unmanaged
+{
+    public readonly T* Dts, B, C;
+    public readonly int Stride;
+
+    public FusedSs2dTile(Workspace<T> ws, int stride, int n, int r)
+    {
+        Stride = stride; Dts = ws.Take(r * stride); B = ws.Take(n * stride); C = ws.Take(n * stride);
+    }
+
+    public static int Size(int stride, int n, int r) => Workspace<T>.Size(r * stride) + 2 * Workspace<T>.Size(n * stride);
+
+    /// <summary>Quantity q's row of the tile (dts, then B, then C).</summary>
+    public T* Row(int q, int r, int n) => q < r ? Dts + q * Stride : q < r + n ? B + (q - r) * Stride : C + (q - r - n) * Stride;
+
+    /// <summary>Copies direction <paramref name="k"/>'s dts, B, C of steps [l0, l0 + count) out of the x_proj layouts (contiguous
+    /// runs, reversed for directions 2 and 3).</summary>
+    public void Gather(FusedSs2dProblem<T> p, int b, int k, int l0, int count, int* pixels)
+    {
+        int n = p.StateSize, r = p.Rank;
+        T* src = p.ProjBase(b, k);
+        for (int q = 0; q < r + 2 * n; q++)
+        {
+            T* row = src + q * p.ProjRowStride;
+            T* d = Row(q, r, n);
+            if ((k & 1) == 1) { for (int i = 0; i < count; i++) d[i] = row[pixels[i]]; continue; }
+            var dst = new Span<T>(d, count);
+            if (k < 2) new ReadOnlySpan<T>(row + l0, count).CopyTo(dst);
+            else { new ReadOnlySpan<T>(row + p.Length - l0 - count, count).CopyTo(dst); dst.Reverse(); }
+        }
+    }
+}
+
+/// <summary>A block's per-step vectors over one tile of the forward: δ, δu, and the outputs being summed.</summary>
+internal readonly unsafe struct FusedSs2dStepBuffers<T> where T : unmanaged
+{
+    public readonly T* Dt, Dtu, Y;
+
+    /// <remarks>Each buffer is one vector longer than needed: 64 steps of 512-bit vectors are exactly 4 KiB, and buffers 4 KiB
+    /// apart make the loads of one alias the stores of another (false store-to-load forwarding dependencies).</remarks>
+    public FusedSs2dStepBuffers(Workspace<T> ws, int steps, int lanes)
+    {
+        Dt = ws.Take((steps + 1) * lanes); Dtu = ws.Take((steps + 1) * lanes); Y = ws.Take((steps + 1) * lanes);
+    }
+
+    public static int Size(int steps, int lanes) => 3 * Workspace<T>.Size((steps + 1) * lanes);
+}
