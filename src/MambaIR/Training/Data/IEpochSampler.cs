@@ -14,6 +14,9 @@ public interface IEpochSampler
     int SamplesPerEpoch { get; }
     /// <summary>Full batches per epoch for <paramref name="batchSize"/> (drop_last).</summary>
     long BatchesPerEpoch(int batchSize);
+    /// <summary>BasicSR's logged "iter number per epoch" for <paramref name="batchSize"/> samples per process:
+    /// <c>ceil(len × ratio / (batch × world_size))</c>.</summary>
+    long BasicSrItersPerEpoch(int batchSize);
     /// <summary>The dataset index at this process's <paramref name="position"/> of <paramref name="epoch"/> (thread-safe).</summary>
     int IndexAt(long epoch, int position);
     /// <summary>Where this process's <paramref name="position"/> lies in the epoch as a whole (the same for a single

@@ -54,7 +54,7 @@ public sealed class DistributedEpochSampler : IEpochSampler
     public long BatchesPerEpoch(int batchSize) => SamplesPerEpoch / batchSize;
 
     /// <summary>BasicSR's logged "iter number per epoch": <c>ceil(len × ratio / (batch_size_per_gpu × world_size))</c>.</summary>
-    public long BasicSrItersPerEpoch(int batchSizePerGpu) => ((long)DatasetLength * EnlargeRatio + (long)batchSizePerGpu * WorldSize - 1) / ((long)batchSizePerGpu * WorldSize);
+    public long BasicSrItersPerEpoch(int batchSize) => ((long)DatasetLength * EnlargeRatio + (long)batchSize * WorldSize - 1) / ((long)batchSize * WorldSize);
 
     public int EpochPosition(int position) => Rank + WorldSize * position;
 
