@@ -67,6 +67,28 @@ public class GradientAllReduceTests
     }
 
     [Fact]
+    public void TheTrainersStep_AveragesGradientsAndLosses_AndDecidesStopsTogether()
+    {
+        var grads = new double[3][];
+        var losses = new double[3][];
+        var stop = new bool[3][];
+        OnRanks(3, (r, ar) =>
+        {
+            using var p = zeros(new long[] { 4 }, ScalarType.Float64, requires_grad: true);
+            using (var l = (p * (r + 1.0)).sum()) l.backward();           // gradient r + 1 everywhere
+            losses[r] = GradientAveraging.Average(ar, [p], CPU, 10.0 * r, r);
+            grads[r] = p.grad!.data<double>().ToArray();
+            stop[r] = [GradientAveraging.AnyRank(ar, r == 2, CPU), GradientAveraging.AnyRank(ar, false, CPU)];
+        });
+        for (int r = 0; r < 3; r++)
+        {
+            Assert.Equal(Enumerable.Repeat(2.0, 4), grads[r]);             // (1 + 2 + 3) / 3
+            Assert.Equal([10.0, 1.0], losses[r]);                          // (0 + 10 + 20) / 3, (0 + 1 + 2) / 3
+            Assert.Equal([true, false], stop[r]);                          // one rank's clock stops them all
+        }
+    }
+
+    [Fact]
     public void MismatchedShapes_AreAnErrorNotAWrongSum()
     {
         var errors = new Exception?[2];
