@@ -53,6 +53,9 @@ public sealed class RuntimeCommand : ICliCommand
                         scanOk &= r.Passed;
                         Console.WriteLine($"check optimiser {r.Dtype,-8} {r.UpdatePath} vs per tensor: AdamW {r.AdamRelativeError:E2}, EMA {r.EmaRelativeError:E2} (tolerance {r.Tolerance:E0})  {(r.Passed ? "ok" : "FAILED")}");
                     }
+                    var nccl = MambaIR.Training.Distributed.NcclDeviceCheck.Run(device);
+                    if (nccl.Passed == false) scanOk = false;
+                    Console.WriteLine($"check {nccl.Message}  {(nccl.Passed switch { true => "ok", false => "FAILED", null => "(skipped)" })}");
                 }
                 if (pr.GetValue(refvec) is { } folder)
                     foreach (var r in RuntimeSelfCheck.ReferenceVectors(device, folder))

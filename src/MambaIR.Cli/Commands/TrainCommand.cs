@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using MambaIR.Native;
+using MambaIR.Native.Cuda;
+using MambaIR.Training.Distributed;
 using MambaIR.Training.Loop;
 using MambaIR.Training.Options;
 using TorchSharp;
@@ -12,6 +14,9 @@ namespace MambaIR.Cli.Commands;
 /// auto-resume, debug mode, device, experiments root. Log lines go to stdout (and the experiment's log file); on a
 /// terminal a progress bar is kept on stderr. Exit codes: 0 done (or stopped at the time limit, resumable), 1 training
 /// stopped (non-finite loss, unwritable checkpoint, unreadable data; the last checkpoint is intact), 2 usage or option errors.
+/// Data-parallel: <c>--gpus N</c> starts N ranks on this host (<see cref="DistributedLauncher"/>); a process started with
+/// torchrun's variables (<c>RANK</c>, <c>WORLD_SIZE</c>, …, e.g. one per host of a multi-host run) is one rank on
+/// <c>cuda:LOCAL_RANK</c>, joining the others through NCCL.
 /// </summary>
 public sealed class TrainCommand : ICliCommand
 {
@@ -31,17 +36,43 @@ public sealed class TrainCommand : ICliCommand
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
         var threads = CliOptions.Threads();
+        var gpus = new Option<int?>(DistributedLauncher.GpusOption)
+        {
+            Description = "Train data-parallel on N CUDA GPUs of this host: N processes, one per GPU, batch_size_per_gpu each, gradients averaged through NCCL; rank 0 writes. See docs/TRAINING.md (also for several hosts).",
+            Validators = { r => { if (r.GetValueOrDefault<int?>() is int n && n < 1) r.AddError("--gpus must be at least 1"); } },
+        };
 
         var cmd = new Command("train", "Train MambaIR from a BasicSR option file (the official MambaIR configs load as they are): checkpoints, exact resume, logs, TensorBoard, plots.")
         {
-            opt, force, autoResume, debug, root, timeLimit, quiet, device, libtorch, threads,
+            opt, force, autoResume, debug, root, timeLimit, quiet, device, libtorch, threads, gpus,
         };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
+            var distributed = DistributedEnvironment.FromProcess();
+            int gpuCount = pr.GetValue(gpus) ?? 1;
+            if (distributed != null && gpuCount > 1)
+                throw new ArgumentException($"--gpus {gpuCount} starts the ranks itself, but this process already is rank {distributed.Rank} of {distributed.WorldSize} ({DistributedEnvironment.WorldSizeVariable} is set); use one or the other");
+            if (distributed == null && gpuCount > 1)
+            {
+                DistributedLauncher.CheckDevices(gpuCount);
+                TrainOptionsLoader.Load(pr.GetValue(opt)!, pr.GetValue(force) ?? [], pr.GetValue(debug)); // option errors once, before starting the ranks
+                return DistributedLauncher.Run(gpuCount, DistributedLauncher.ChildArguments(Environment.GetCommandLineArgs().Skip(1).ToArray()));
+            }
             if (pr.GetValue(threads) is int t) torch.set_num_threads(t);
             var options = TrainOptionsLoader.Load(pr.GetValue(opt)!, pr.GetValue(force) ?? [], pr.GetValue(debug));
-            var computeDevice = ComputeDevice.Resolve(pr.GetValue(device));
+            var computeDevice = distributed == null ? ComputeDevice.Resolve(pr.GetValue(device)) : RankDevice(distributed, pr.GetValue(device));
+            IGradientAllReduce? ranks = null;
+            if (distributed != null)
+            {
+                try { ranks = NcclAllReduce.Create(distributed, computeDevice, TimeSpan.FromMinutes(10)); }
+                catch (Exception e) when (e is TimeoutException or CudaException or System.Net.Sockets.SocketException)
+                {
+                    Console.Error.WriteLine($"mambair: rank {distributed.Rank}: cannot join the data-parallel run: {e.Message}");
+                    return 1;
+                }
+            }
+            using var ownedRanks = ranks;
             var bar = !pr.GetValue(quiet) && !Console.IsErrorRedirected ? new TrainProgressBar() : null;
             var run = new TrainingRun
             {
@@ -53,6 +84,7 @@ public sealed class TrainCommand : ICliCommand
                 Progress = bar == null ? null : bar.Show,
                 TimeLimit = pr.GetValue(timeLimit) is double m ? TimeSpan.FromMinutes(m) : null,
                 ProfilePhases = computeDevice.type != DeviceType.CUDA,
+                Ranks = ranks,
             };
             try
             {
@@ -69,8 +101,23 @@ public sealed class TrainCommand : ICliCommand
                 Console.Error.WriteLine($"mambair: training stopped: {e.Message}");
                 return 1;
             }
+            catch (Exception e) when (ranks != null && e is TimeoutException or CudaException or IOException)
+            {
+                Console.Error.WriteLine($"mambair: rank {ranks.Rank}: data-parallel training failed: {e.Message}");
+                return 1;
+            }
         });
         return cmd;
+    }
+
+    /// <summary>A rank trains on <c>cuda:LOCAL_RANK</c>.</summary>
+    static torch.Device RankDevice(DistributedEnvironment env, string? deviceSpec)
+    {
+        if (deviceSpec is not (null or "auto") && !deviceSpec.StartsWith("cuda", StringComparison.Ordinal))
+            throw new ArgumentException($"--device {deviceSpec}: data-parallel training ({DistributedEnvironment.WorldSizeVariable}={env.WorldSize}) runs each rank on cuda:LOCAL_RANK; leave --device out");
+        if (!ComputeDevice.CudaAvailable())
+            throw new NotSupportedException($"rank {env.Rank}: data-parallel training needs CUDA (NCCL) and CUDA is not available; set {TorchRuntime.LibTorchEnvironmentVariable} to a CUDA libtorch");
+        return ComputeDevice.Resolve($"cuda:{env.LocalRank}");
     }
 
     static string Quote(string a) => a.Length > 0 && a.All(c => !char.IsWhiteSpace(c) && c is not ('"' or '\'')) ? a : "'" + a.Replace("'", "'\\''") + "'";

@@ -20,7 +20,7 @@ public sealed record TrainingBatch(long Epoch, long IndexInEpoch, float[] Lq, lo
 public sealed class BatchLoader : IDisposable
 {
     readonly ITrainingDataset _data;
-    readonly EpochSampler _sampler;
+    readonly IEpochSampler _sampler;
     readonly long _seed, _startEpoch, _startBatch, _batchesPerEpoch;
     readonly ConcurrentDictionary<long, (TrainingBatch? Batch, ExceptionDispatchInfo? Error)> _ready = new();
     readonly SemaphoreSlim _slots;
@@ -30,14 +30,14 @@ public sealed class BatchLoader : IDisposable
     volatile bool _stopped;
 
     /// <param name="data">The dataset.</param>
-    /// <param name="sampler">The epoch order.</param>
+    /// <param name="sampler">The epoch order (of this rank, in data-parallel training).</param>
     /// <param name="batchSize">Samples per batch.</param>
     /// <param name="seed">The run's seed (<c>manual_seed</c>).</param>
     /// <param name="workers">Background threads (0: build on the calling thread).</param>
     /// <param name="capacity">Batches built ahead at most (≥ 1).</param>
     /// <param name="startEpoch">Epoch of the first batch.</param>
     /// <param name="startBatch">Index in that epoch of the first batch.</param>
-    public BatchLoader(ITrainingDataset data, EpochSampler sampler, int batchSize, long seed, int workers, int capacity, long startEpoch = 0, long startBatch = 0)
+    public BatchLoader(ITrainingDataset data, IEpochSampler sampler, int batchSize, long seed, int workers, int capacity, long startEpoch = 0, long startBatch = 0)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
         _batchesPerEpoch = sampler.BatchesPerEpoch(batchSize);
@@ -118,7 +118,7 @@ public sealed class BatchLoader : IDisposable
             int position = checked((int)(batch * b + j));
             int index = _sampler.IndexAt(epoch, position);
             indices[j] = index;
-            samples[j] = _data.Load(index, new SampleRandom(_seed, epoch, position));
+            samples[j] = _data.Load(index, new SampleRandom(_seed, epoch, _sampler.EpochPosition(position)));
         }
         var s0 = samples[0];
         foreach (var s in samples)

@@ -9,7 +9,7 @@ namespace MambaIR.Training.Data;
 /// the dataset length (the same permutation as BasicSR's, from libtorch's own generator), otherwise positions in order.
 /// The loader takes <c>⌊num_samples / batch⌋</c> full batches per epoch (<c>drop_last=True</c>).
 /// </summary>
-public sealed class EpochSampler
+public sealed class EpochSampler : IEpochSampler
 {
     readonly object _gate = new();
     long _cachedEpoch = -1;
@@ -41,6 +41,9 @@ public sealed class EpochSampler
 
     /// <summary>The dataset index at <paramref name="position"/> of <paramref name="epoch"/> (thread-safe).</summary>
     public int IndexAt(long epoch, int position) => Order(epoch)[position];
+
+    /// <summary>A single process visits the whole epoch: a position is its own epoch position.</summary>
+    public int EpochPosition(int position) => position;
 
     /// <summary>The dataset indices of an epoch, in order.</summary>
     public int[] Order(long epoch)

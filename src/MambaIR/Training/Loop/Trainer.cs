@@ -3,6 +3,7 @@ using System.Globalization;
 using MambaIR.Checkpoints;
 using MambaIR.Models;
 using MambaIR.Training.Data;
+using MambaIR.Training.Distributed;
 using MambaIR.Training.Logging;
 using MambaIR.Training.Optimization;
 using MambaIR.Training.Options;
@@ -19,7 +20,11 @@ namespace MambaIR.Training.Loop;
 /// state every <c>save_checkpoint_freq</c>, validation every <c>val_freq</c>; at the end <c>net_g_latest.pth</c> and a last
 /// validation. Resumed runs (auto-resume or <c>path:resume_state</c>) continue at the very batch where the state was
 /// saved with the same weights, optimiser moments, schedule, torch RNG and data stream, so on the CPU the losses and
-/// weights are bit-identical to an uninterrupted run. A non-finite loss, a checkpoint that cannot be written, and data
+/// weights are bit-identical to an uninterrupted run. With <see cref="TrainingRun.Ranks"/> of more than one rank it is
+/// BasicSR's distributed training: each rank trains on its <see cref="DistributedEpochSampler"/> share with
+/// <c>batch_size_per_gpu</c>, gradients (and the logged losses) are averaged over the ranks after the backward and
+/// before the step, and rank 0 alone writes logs, checkpoints and validation while the others wait at a barrier.
+/// A non-finite loss, a checkpoint that cannot be written, and data
 /// that cannot be read stop the run with <see cref="TrainingStoppedException"/>, the last checkpoint left intact.
 /// </summary>
 public sealed class Trainer : IDisposable
@@ -46,7 +51,13 @@ public sealed class Trainer : IDisposable
     PixelLoss _loss = null!;
     GradientProfileLoss? _gradLoss;
     ITrainingDataset _data = null!;
-    EpochSampler _sampler = null!;
+    IEpochSampler _sampler = null!;
+    readonly IGradientAllReduce? _ranks;
+    int _batch;
+    /// <summary>True when training data-parallel over several ranks.</summary>
+    bool Distributed => _ranks is { WorldSize: > 1 };
+    /// <summary>The rank that writes (the only one without data-parallel training).</summary>
+    bool Rank0 => !Distributed || _ranks!.Rank == 0;
     Validator? _validator;
     TensorBoardWriter? _tb;
     TrainingCsv? _csv;
@@ -72,8 +83,9 @@ public sealed class Trainer : IDisposable
         _opt = options.EnsureTrainable();
         _run = run;
         _device = run.Device ?? CPU;
+        _ranks = run.Ranks;
         _paths = new ExperimentPaths(Path.GetFullPath(Path.Combine(run.ExperimentsRoot, options.Name)));
-        _log = new TrainingLogger(run.Output);
+        _log = new TrainingLogger(Rank0 ? run.Output : null);
         _owned.Add(_log);
     }
 
@@ -83,7 +95,7 @@ public sealed class Trainer : IDisposable
     TrainingResult Run()
     {
         long? resumeIter = FindResume(out string? resumeStatePath);
-        Prepare(resumeIter);
+        if (Rank0) Prepare(resumeIter);
         Build(resumeStatePath);
         return Loop();
     }
@@ -160,28 +172,31 @@ public sealed class Trainer : IDisposable
         _owned.Add(_data);
         if (_data.Channels != _opt.Network.Config!.InChans)
             throw new NotSupportedException($"datasets:{train.Key}: {_data.Channels}-channel images but network_g:in_chans is {_opt.Network.Config.InChans}");
-        _sampler = new EpochSampler(_data.Count, train.DatasetEnlargeRatio, train.UseShuffle);
-        int batch = _opt.BatchSize;
+        _sampler = Distributed
+            ? new DistributedEpochSampler(_data.Count, train.DatasetEnlargeRatio, train.UseShuffle, _ranks!.WorldSize, _ranks.Rank)
+            : new EpochSampler(_data.Count, train.DatasetEnlargeRatio, train.UseShuffle);
+        int batch = _batch = Distributed ? train.BatchSizePerGpu : _opt.BatchSize;
         long iterPerEpoch = _sampler.BasicSrItersPerEpoch(batch);
         long totalEpochs = (_opt.TotalIter + iterPerEpoch - 1) / iterPerEpoch;
         _log.Info("Training statistics:" +
                   $"\n\tNumber of train images: {_data.Count}" +
                   $"\n\tDataset enlarge ratio: {train.DatasetEnlargeRatio}" +
                   $"\n\tBatch size per gpu: {train.BatchSizePerGpu}" +
-                  $"\n\tWorld size (gpu number): {Math.Max(1, _opt.NumGpu)}" +
+                  $"\n\tWorld size (gpu number): {(Distributed ? _ranks!.WorldSize : Math.Max(1, _opt.NumGpu))}" +
                   $"\n\tRequire iter number per epoch: {iterPerEpoch}" +
                   $"\n\tTotal epochs: {totalEpochs}; iters: {_opt.TotalIter}.");
-        if (_opt.NumGpu > 1) _log.Info($"Total batch {batch} = batch_size_per_gpu {train.BatchSizePerGpu} × num_gpu {_opt.NumGpu}, on one device (BasicSR without distributed training)");
+        if (Distributed) _log.Info($"Data-parallel training: {_ranks!.Description}; batch_size_per_gpu {batch} per rank, global batch {batch * _ranks.WorldSize}; gradients averaged over the ranks before each step");
+        else if (_opt.NumGpu > 1) _log.Info($"Total batch {batch} = batch_size_per_gpu {train.BatchSizePerGpu} × num_gpu {_opt.NumGpu}, on one device (BasicSR without distributed training)");
         if (_data is PairedImageDataset p && p.HrOnly) _log.Info($"{p.Name}: no dataroot_lq, so LR images are made on the fly with MATLAB bicubic ×1/{_opt.Scale} of the mod-cropped HR");
 
-        if (_opt.ValidationSets.Count > 0 && _opt.Val != null)
+        if (Rank0 && _opt.ValidationSets.Count > 0 && _opt.Val != null)
         {
             _validator = new Validator(_opt.ValidationSets, _opt.Val);
             _owned.Add(_validator);
             foreach (var n in _validator.Notes) _log.Warning(n);
             foreach (var v in _opt.ValidationSets) _log.Info($"Number of val images/folders in {v.Name}: {CountOf(v)}");
         }
-        else if (_opt.Val != null) _log.Warning("val is set but datasets has no val entry; no validation");
+        else if (Rank0 && _opt.Val != null) _log.Warning("val is set but datasets has no val entry; no validation");
 
         var config = _config = _opt.Network.Config!;
         _net = CreateNetwork();
@@ -225,6 +240,13 @@ public sealed class Trainer : IDisposable
         }
 
         if (resumeStatePath != null) Resume(resumeStatePath);
+        if (Distributed)
+        {
+            // DDP's start: every rank takes rank 0's weights; the stochastic-depth draws differ per rank (BasicSR seeds manual_seed + rank).
+            _ranks!.BroadcastFromRank0(_net.parameters().Concat(_emaNet?.parameters() ?? []).ToArray());
+            if (_ranks.Rank > 0) manual_seed(seed + _ranks.Rank);
+        }
+        if (!Rank0) return;
         _csv = new TrainingCsv(_paths.Root, resumeStatePath != null ? _iter : null);
         _owned.Add(_csv);
         if (_opt.Logger.UseTensorBoard)
@@ -301,13 +323,13 @@ public sealed class Trainer : IDisposable
     TrainingResult Loop()
     {
         var train = _opt.Train!;
-        int workers = train.NumWorkerPerGpu * Math.Max(1, _opt.NumGpu);
+        int workers = train.NumWorkerPerGpu * (Distributed ? 1 : Math.Max(1, _opt.NumGpu));
         int cores = Environment.ProcessorCount;
         if (workers > cores) { _log.Info($"{workers} loader workers requested; using {cores} (one per CPU core)"); workers = cores; }
         int capacity = train.PrefetchQueue ?? Math.Max(2, 2 * workers);
-        var loader = new BatchLoader(_data, _sampler, _opt.BatchSize, _opt.ManualSeed, workers, capacity,
-            _batchInEpoch >= _sampler.BatchesPerEpoch(_opt.BatchSize) ? _epoch + 1 : _epoch,
-            _batchInEpoch >= _sampler.BatchesPerEpoch(_opt.BatchSize) ? 0 : _batchInEpoch);
+        var loader = new BatchLoader(_data, _sampler, _batch, _opt.ManualSeed, workers, capacity,
+            _batchInEpoch >= _sampler.BatchesPerEpoch(_batch) ? _epoch + 1 : _epoch,
+            _batchInEpoch >= _sampler.BatchesPerEpoch(_batch) ? 0 : _batchInEpoch);
         _owned.Add(loader);
         _log.Info($"Data loading: {workers} background thread(s), up to {capacity} batch(es) ahead");
         _log.Info($"Start training from epoch: {_epoch}, iter: {_iter}");
@@ -358,9 +380,17 @@ public sealed class Trainer : IDisposable
                 }
                 lossValue = loss.to(ScalarType.Float64).item<double>();
                 phase.Loss = Lap();
-                if (!double.IsFinite(lossValue))
+                if (!Distributed && !double.IsFinite(lossValue))
                     throw Stop($"{_loss.LogName} is {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at iteration {iter} (epoch {batch.Epoch}); training stopped before updating the weights", iter, null);
                 loss.backward();
+                if (Distributed)
+                {
+                    // One collective for the gradients and the logged losses; a non-finite loss on any rank is seen by all.
+                    var mean = GradientAveraging.Average(_ranks!, _net.parameters(), _device, lossValue, pixValue, gradValue);
+                    (lossValue, pixValue, gradValue) = (mean[0], mean[1], mean[2]);
+                    if (!double.IsFinite(lossValue))
+                        throw Stop($"{_loss.LogName} averaged over the ranks is {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at iteration {iter} (epoch {batch.Epoch}); training stopped before updating the weights", iter, null);
+                }
                 phase.Backward = Lap();
                 if (_opt.UseGradClip) GradientClipping.ClipGradNorm(_net.parameters(), GradientClipping.UseGradClipMaxNorm);
                 _optimizer.Step();
@@ -374,7 +404,7 @@ public sealed class Trainer : IDisposable
             if (delivered > 1) _times.Add(phase); // the first iteration of a run (warm-up, caches) is left out
             double iterTime = iterClock.Elapsed.TotalSeconds;
             _losses.Add((iter, lossValue));
-            try { _csv!.AddIteration(iter, _epoch, lr, lossValue, iterTime, dataTime); }
+            try { _csv?.AddIteration(iter, _epoch, lr, lossValue, iterTime, dataTime); }
             catch (IOException e) { throw Stop($"iteration {iter}: cannot write the training log {_csv!.TrainPath}: {e.Message}", iter, e); }
             sinceIter += iterTime; sinceData += dataTime; sinceCount++;
             double avg = runStart.Elapsed.TotalSeconds / (iter - startIter);
@@ -395,19 +425,21 @@ public sealed class Trainer : IDisposable
             }
             if (iter % _opt.Logger.SaveCheckpointFreq == 0)
             {
-                _log.Info("Saving models and training states.");
-                Save(iter);
+                if (Rank0) { _log.Info("Saving models and training states."); Save(iter); }
+                if (Distributed) _ranks!.Barrier();
             }
             if (_validator != null && iter % _opt.Val!.ValFreq == 0) Validate(iter);
+            if (Distributed && _opt.Val != null && _opt.ValidationSets.Count > 0 && iter % _opt.Val.ValFreq == 0) _ranks!.Barrier();
 
             if (_run.StopAfterIteration is long stop && iter >= stop && iter < _opt.TotalIter)
             {
                 _log.Info($"Stopping after iteration {iter} as asked (nothing more saved).");
                 return Result(false);
             }
-            if (_run.TimeLimit is { } limit && _clock.Elapsed >= limit && iter < _opt.TotalIter)
+            if (_run.TimeLimit is { } limit && iter < _opt.TotalIter && (Distributed ? GradientAveraging.AnyRank(_ranks!, _clock.Elapsed >= limit, _device) : _clock.Elapsed >= limit))
             {
-                if (iter % _opt.Logger.SaveCheckpointFreq != 0) { _log.Info("Time limit reached: saving models and training states."); Save(iter); }
+                if (Rank0 && iter % _opt.Logger.SaveCheckpointFreq != 0) { _log.Info("Time limit reached: saving models and training states."); Save(iter); }
+                if (Distributed) _ranks!.Barrier();
                 _log.Info($"Stopping after iteration {iter}: the time limit of {_run.TimeLimit} is reached. Resume to continue.");
                 return Result(false);
             }
@@ -417,9 +449,10 @@ public sealed class Trainer : IDisposable
         {
             _log.Info($"End of training. Time consumed: {LogLineFormat.TimeDelta(_clock.Elapsed)}");
             _log.Info("Save the latest model.");
-            SaveNetwork(-1);
+            if (Rank0) SaveNetwork(-1);
             if (_validator != null && _iter % _opt.Val!.ValFreq != 0) Validate(_iter);
             DrawPlots();
+            if (Distributed) _ranks!.Barrier();
         }
         return Result(true);
     }

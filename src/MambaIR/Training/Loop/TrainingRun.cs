@@ -35,6 +35,11 @@ public sealed record TrainingRun
     /// at each phase boundary; on the CPU it costs nothing.</summary>
     public bool ProfilePhases { get; init; } = true;
 
+    /// <summary>The ranks of a data-parallel run (one process or thread per device), or null to train alone. With more
+    /// than one rank, each trains on its share of every epoch with <c>batch_size_per_gpu</c>, the gradients are averaged
+    /// over the ranks before each optimiser step, and rank 0 alone writes logs, checkpoints and validation.</summary>
+    public MambaIR.Training.Distributed.IGradientAllReduce? Ranks { get; init; }
+
     /// <summary>Memory budget for on-the-fly LR images in HR-only mode.</summary>
     public long LrCacheBytes { get; init; } = 1L << 30;
 }

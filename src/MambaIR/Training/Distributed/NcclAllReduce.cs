@@ -1,0 +1,139 @@
+using MambaIR.Native.Cuda;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MambaIR.Training.Distributed;
+
+/// <summary>
+/// An <see cref="IGradientAllReduce"/> over NCCL, one process per CUDA device. <see cref="Create"/> bootstraps it:
+/// the ranks meet through <see cref="TcpRendezvous"/> at <c>MASTER_ADDR:MASTER_PORT</c>, rank 0 creates the NCCL
+/// unique id (<c>ncclGetUniqueId</c>) and sends its 128 bytes to every rank, each rank joins the communicator
+/// (<c>ncclCommInitRank</c>) on its device. A reduction flattens the tensors into one bucket per dtype and makes one
+/// <c>ncclAllReduce</c> per bucket, in place on the tensors' device memory (<see cref="TensorAddress"/>), on the legacy
+/// default stream, where libtorch queues its own work, so it is ordered after the backward and before the optimiser
+/// step without a host synchronisation. Average uses NCCL's <c>ncclAvg</c> (NCCL ≥ 2.10), else a sum then a division.
+/// The barrier synchronises the device and meets over the rendezvous connection.
+/// </summary>
+public sealed class NcclAllReduce : IGradientAllReduce
+{
+    readonly Nccl _nccl;
+    readonly TcpRendezvous _rendezvous;
+    readonly Device _device;
+    readonly IntPtr _context;
+    IntPtr _comm;
+
+    NcclAllReduce(Nccl nccl, TcpRendezvous rendezvous, Device device, IntPtr context, IntPtr comm)
+    {
+        _nccl = nccl; _rendezvous = rendezvous; _device = device; _context = context; _comm = comm;
+    }
+
+    public int Rank => _rendezvous.Rank;
+    public int WorldSize => _rendezvous.WorldSize;
+    public string Description => $"NCCL {_nccl.VersionText} ({_nccl.Path}) over {WorldSize} ranks; rank {Rank} on {_device}";
+
+    /// <summary>Joins the run described by <paramref name="environment"/> on <paramref name="device"/> (a CUDA device).</summary>
+    /// <param name="rendezvousTimeout">How long rank 0 waits for the others and the others retry reaching rank 0.</param>
+    /// <exception cref="DllNotFoundException">NCCL or the CUDA driver cannot be loaded (the message says where it looked).</exception>
+    /// <exception cref="TimeoutException">The ranks did not meet in time (the message names the address).</exception>
+    public static NcclAllReduce Create(DistributedEnvironment environment, Device device, TimeSpan rendezvousTimeout)
+    {
+        if (device.type != DeviceType.CUDA)
+            throw new NotSupportedException($"NCCL all-reduce needs a CUDA device; rank {environment.Rank} is on {device}");
+        var nccl = Nccl.Instance; // before the rendezvous, so a missing library is reported at once
+        var driver = CudaDriver.TryLoad(out var why) ?? throw new DllNotFoundException($"CUDA driver unavailable: {why}");
+        var rendezvous = environment.Rank == 0
+            ? TcpRendezvous.Host(environment.MasterPort, environment.WorldSize, rendezvousTimeout)
+            : TcpRendezvous.Join(environment.MasterAddress, environment.MasterPort, environment.Rank, environment.WorldSize, rendezvousTimeout);
+        try
+        {
+            byte[] id = rendezvous.Broadcast(environment.Rank == 0 ? nccl.GetUniqueId().ToArray() : null);
+            int index = device.index < 0 ? 0 : device.index;
+            IntPtr ctx = driver.PrimaryContext(index);
+            driver.PushContext(ctx);
+            IntPtr comm;
+            try { comm = nccl.CommInitRank(environment.WorldSize, NcclUniqueId.From(id), environment.Rank); }
+            finally { driver.PopContext(); }
+            return new NcclAllReduce(nccl, rendezvous, device, ctx, comm);
+        }
+        catch
+        {
+            rendezvous.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>NCCL's type for a libtorch dtype.</summary>
+    public static Nccl.DataType TypeOf(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => Nccl.DataType.Float32,
+        ScalarType.Float64 => Nccl.DataType.Float64,
+        ScalarType.Float16 => Nccl.DataType.Float16,
+        ScalarType.BFloat16 => Nccl.DataType.Bfloat16,
+        ScalarType.Int32 => Nccl.DataType.Int32,
+        ScalarType.Int64 => Nccl.DataType.Int64,
+        ScalarType.Int8 => Nccl.DataType.Int8,
+        ScalarType.Byte => Nccl.DataType.Uint8,
+        _ => throw new NotSupportedException($"NCCL cannot reduce {dtype} tensors"),
+    };
+
+    public void AllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode)
+    {
+        ObjectDisposedException.ThrowIf(_comm == IntPtr.Zero, this);
+        if (tensors.Count == 0) return;
+        using var scope = NewDisposeScope();
+        foreach (var bucket in TensorBuckets.Flatten(tensors))
+        {
+            CheckDevice(bucket.Flat);
+            bool nativeAverage = mode == AllReduceMode.Average && _nccl.HasAverage;
+            Run(() => _nccl.AllReduce(TensorAddress.Of(bucket.Flat), bucket.Flat.numel(), TypeOf(bucket.Dtype),
+                nativeAverage ? Nccl.ReduceOp.Avg : Nccl.ReduceOp.Sum, _comm, IntPtr.Zero));
+            if (mode == AllReduceMode.Average && !nativeAverage) bucket.Flat.div_(WorldSize);
+            TensorBuckets.Scatter(bucket.Flat, tensors, bucket.Members);
+        }
+    }
+
+    public void BroadcastFromRank0(IReadOnlyList<Tensor> tensors)
+    {
+        ObjectDisposedException.ThrowIf(_comm == IntPtr.Zero, this);
+        if (tensors.Count == 0) return;
+        using var scope = NewDisposeScope();
+        foreach (var bucket in TensorBuckets.Flatten(tensors))
+        {
+            CheckDevice(bucket.Flat);
+            Run(() => _nccl.Broadcast(TensorAddress.Of(bucket.Flat), bucket.Flat.numel(), TypeOf(bucket.Dtype), 0, _comm, IntPtr.Zero));
+            TensorBuckets.Scatter(bucket.Flat, tensors, bucket.Members);
+        }
+    }
+
+    public void Barrier()
+    {
+        cuda.synchronize(_device);
+        _rendezvous.Barrier();
+    }
+
+    void CheckDevice(Tensor t)
+    {
+        if (t.device.type != DeviceType.CUDA || t.device.index != (_device.index < 0 ? 0 : _device.index))
+            throw new ArgumentException($"NCCL all-reduce of rank {Rank} is bound to {_device}; got a tensor on {t.device}");
+    }
+
+    /// <summary>Runs an NCCL call with the device's primary context current (the one libtorch uses).</summary>
+    void Run(Action call)
+    {
+        var driver = CudaDriver.Instance;
+        driver.PushContext(_context);
+        try { call(); }
+        finally { driver.PopContext(); }
+    }
+
+    public void Dispose()
+    {
+        if (_comm != IntPtr.Zero)
+        {
+            var comm = _comm;
+            _comm = IntPtr.Zero;
+            try { Run(() => _nccl.CommDestroy(comm)); } catch (CudaException) { }
+        }
+        _rendezvous.Dispose();
+    }
+}
