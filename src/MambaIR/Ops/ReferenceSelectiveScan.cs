@@ -27,13 +27,17 @@ public sealed class ReferenceSelectiveScan : ISelectiveScan
         Tensor deltaBu = einsum("bdl,bdnl,bdl->bdln", delta, b, x.U);
         Tensor h = zeros(x.Batch, dm, x.StateSize, dtype: x.U.dtype, device: x.U.device);
         var ys = new List<Tensor>((int)l);
+        // An explicit alpha for the additions, alive to the end of the method: the operator + makes an implicit Scalar
+        // that the GC may finalise while libtorch still reads it (TorchSharp#1434), and this loop makes thousands of them
+        // (a full test run failed once with "Expected false to be true" from c10::Scalar::toDouble here). Same arithmetic.
+        using var one = 1.ToScalar();
         for (long i = 0; i < l; i++)
         {
-            h = deltaA.select(2, i) * h + deltaBu.select(2, i);
+            h = deltaA.select(2, i).mul(h).add_(deltaBu.select(2, i), one);
             ys.Add((h * c.select(3, i)).sum(-1));
         }
         Tensor y = stack(ys, dim: 2);
-        Tensor output = x.D is null ? y : y + x.U * x.D.unsqueeze(-1);
+        Tensor output = x.D is null ? y : y.add(x.U * x.D.unsqueeze(-1), one);
         if (x.Z is not null) output = output * nn.functional.silu(x.Z);
         return new SelectiveScanResult(output.MoveToOuterDisposeScope(), x.ReturnLastState ? h.MoveToOuterDisposeScope() : null);
     }
