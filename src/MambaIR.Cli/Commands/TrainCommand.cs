@@ -42,9 +42,16 @@ public sealed class TrainCommand : ICliCommand
             Validators = { r => { if (r.GetValueOrDefault<int?>() is int n && n < 1) r.AddError("--gpus must be at least 1"); } },
         };
 
+        var bucketCap = new Option<double>("--bucket-cap-mb")
+        {
+            Description = "Data-parallel training: average the gradients in buckets of this many MiB while the backward runs (PyTorch DDP's bucket_cap_mb); 0 averages them all after the backward.",
+            DefaultValueFactory = _ => OverlappedGradientAveraging.DefaultBucketCapBytes / (1024.0 * 1024.0),
+            Validators = { r => { if (r.GetValueOrDefault<double>() is var v && (v < 0 || !double.IsFinite(v))) r.AddError($"--bucket-cap-mb must be 0 or more, got {v}"); } },
+        };
+
         var cmd = new Command("train", "Train MambaIR from a BasicSR option file (the official MambaIR configs load as they are): checkpoints, exact resume, logs, TensorBoard, plots.")
         {
-            opt, force, autoResume, debug, root, timeLimit, quiet, device, libtorch, threads, gpus,
+            opt, force, autoResume, debug, root, timeLimit, quiet, device, libtorch, threads, gpus, bucketCap,
         };
         cmd.SetAction(pr =>
         {
@@ -85,6 +92,7 @@ public sealed class TrainCommand : ICliCommand
                 TimeLimit = pr.GetValue(timeLimit) is double m ? TimeSpan.FromMinutes(m) : null,
                 ProfilePhases = computeDevice.type != DeviceType.CUDA,
                 Ranks = ranks,
+                GradientBucketCapBytes = pr.GetValue(bucketCap) is var mb && mb > 0 ? Math.Max(1L, (long)(mb * 1024 * 1024)) : null,
             };
             try
             {

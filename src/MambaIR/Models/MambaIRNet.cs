@@ -128,7 +128,9 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         if (lean && Config.PatchNorm) { x.Dispose(); freeInput = false; }
         foreach (var layer in layers)
         {
-            var next = layer.forward(t);
+            // call (not forward) runs the group's hooks: data-parallel training marks each group's input to reduce its
+            // gradients while the backward goes on (OverlappedGradientAveraging).
+            var next = layer.call(t);
             t.Dispose();
             if (freeInput) x.Dispose();
             freeInput = false;

@@ -110,7 +110,7 @@ public sealed class MambaIRUNet : nn.Module<Tensor, Tensor>
 
     static Tensor Run(ModuleList<VSSBlock> blocks, Tensor x)
     {
-        foreach (var block in blocks) x = block.forward(x);
+        foreach (var block in blocks) x = block.call(x); // call runs hooks (overlapped gradient reduction in data-parallel training)
         return x;
     }
 

@@ -38,6 +38,12 @@ internal sealed unsafe class CudaDriver
     readonly delegate* unmanaged<int*, int, IntPtr, int> _cuFuncGetAttribute;
     readonly delegate* unmanaged<IntPtr, int, int, int> _cuFuncSetAttribute;
     readonly delegate* unmanaged<int*, IntPtr, int, nuint, int> _cuOccupancy;
+    readonly delegate* unmanaged<IntPtr*, uint, int> _cuStreamCreate;
+    readonly delegate* unmanaged<IntPtr, int> _cuStreamDestroy;
+    readonly delegate* unmanaged<IntPtr, IntPtr, uint, int> _cuStreamWaitEvent;
+    readonly delegate* unmanaged<IntPtr*, uint, int> _cuEventCreate;
+    readonly delegate* unmanaged<IntPtr, IntPtr, int> _cuEventRecord;
+    readonly delegate* unmanaged<IntPtr, int> _cuEventDestroy;
 
     CudaDriver(IntPtr lib)
     {
@@ -65,6 +71,12 @@ internal sealed unsafe class CudaDriver
         _cuFuncGetAttribute = (delegate* unmanaged<int*, int, IntPtr, int>)Get("cuFuncGetAttribute");
         _cuFuncSetAttribute = (delegate* unmanaged<IntPtr, int, int, int>)Get("cuFuncSetAttribute");
         _cuOccupancy = (delegate* unmanaged<int*, IntPtr, int, nuint, int>)Get("cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        _cuStreamCreate = (delegate* unmanaged<IntPtr*, uint, int>)Get("cuStreamCreate");
+        _cuStreamDestroy = (delegate* unmanaged<IntPtr, int>)Get("cuStreamDestroy_v2");
+        _cuStreamWaitEvent = (delegate* unmanaged<IntPtr, IntPtr, uint, int>)Get("cuStreamWaitEvent");
+        _cuEventCreate = (delegate* unmanaged<IntPtr*, uint, int>)Get("cuEventCreate");
+        _cuEventRecord = (delegate* unmanaged<IntPtr, IntPtr, int>)Get("cuEventRecord");
+        _cuEventDestroy = (delegate* unmanaged<IntPtr, int>)Get("cuEventDestroy_v2");
     }
 
     /// <summary>The driver, initialised; null with <paramref name="failure"/> saying why (no driver, no device, init error).</summary>
@@ -196,4 +208,31 @@ internal sealed unsafe class CudaDriver
         Check(_cuMemGetInfo(&free, &total), "cuMemGetInfo");
         return ((long)free, (long)total);
     }
+
+    /// <summary>A stream of the current context that does not synchronise with the legacy default stream
+    /// (<c>CU_STREAM_NON_BLOCKING</c>): work on it runs beside libtorch's and is ordered with it only through events.</summary>
+    public IntPtr CreateNonBlockingStream()
+    {
+        IntPtr s;
+        Check(_cuStreamCreate(&s, 1u), "cuStreamCreate");
+        return s;
+    }
+
+    public void DestroyStream(IntPtr stream) => Check(_cuStreamDestroy(stream), "cuStreamDestroy");
+
+    /// <summary>An event without timing (<c>CU_EVENT_DISABLE_TIMING</c>), for ordering streams.</summary>
+    public IntPtr CreateEvent()
+    {
+        IntPtr e;
+        Check(_cuEventCreate(&e, 2u), "cuEventCreate");
+        return e;
+    }
+
+    public void DestroyEvent(IntPtr e) => Check(_cuEventDestroy(e), "cuEventDestroy");
+
+    /// <summary>Records <paramref name="e"/> on <paramref name="stream"/> (0: the legacy default stream): it completes when the work queued there before it has.</summary>
+    public void RecordEvent(IntPtr e, IntPtr stream) => Check(_cuEventRecord(e, stream), "cuEventRecord");
+
+    /// <summary>Makes later work on <paramref name="stream"/> wait for <paramref name="e"/>, without blocking the host.</summary>
+    public void StreamWaitEvent(IntPtr stream, IntPtr e) => Check(_cuStreamWaitEvent(stream, e, 0u), "cuStreamWaitEvent");
 }

@@ -24,6 +24,12 @@ public interface IGradientAllReduce : IDisposable
     /// The tensors are reduced as few flattened buckets (one per dtype), so a call makes few transfers.</summary>
     void AllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode);
 
+    /// <summary>Starts the all-reduce of <paramref name="tensors"/> and returns without waiting for it: their values are
+    /// taken now (flattened into buckets), the reduction runs in the background (NCCL: on a stream of its own, beside
+    /// libtorch's work; in-process: on the rank's collective thread), and <see cref="PendingAllReduce.Complete"/> writes
+    /// the result back. This is what overlaps the gradients' reduction with the rest of the backward.</summary>
+    PendingAllReduce BeginAllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode);
+
     /// <summary>Replaces every tensor of <paramref name="tensors"/> by rank 0's value.</summary>
     void BroadcastFromRank0(IReadOnlyList<Tensor> tensors);
 

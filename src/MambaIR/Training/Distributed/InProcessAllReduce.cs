@@ -7,12 +7,15 @@ namespace MambaIR.Training.Distributed;
 /// training without GPUs). <see cref="CreateGroup"/> makes the ranks; each thread uses its own. A reduction is
 /// barrier-based and deterministic: every rank deposits its flattened buckets, then every rank adds them in rank order
 /// (rank 0 + rank 1 + …, then ÷ world size for <see cref="AllReduceMode.Average"/>), so all ranks get bit-identical
-/// results whatever the thread timing. A rank that stops calling (an exception on its thread) makes the others fail
+/// results whatever the thread timing. Each rank's collectives run in call order on a thread of the rank's own
+/// (<see cref="CollectiveThread"/>), so <see cref="BeginAllReduce"/> returns at once and the reduction proceeds beside
+/// the caller's work, as NCCL's does on its stream. A rank that stops calling (an exception on its thread) makes the others fail
 /// after <see cref="Timeout"/> instead of waiting forever.
 /// </summary>
 public sealed class InProcessAllReduce : IGradientAllReduce
 {
     readonly Shared _shared;
+    readonly CollectiveThread _thread;
 
     sealed class Shared(int world, TimeSpan timeout)
     {
@@ -25,6 +28,7 @@ public sealed class InProcessAllReduce : IGradientAllReduce
     InProcessAllReduce(Shared shared, int rank, int world)
     {
         _shared = shared; Rank = rank; WorldSize = world;
+        _thread = new CollectiveThread($"mambair-collectives-rank{rank}");
     }
 
     /// <summary>The ranks of a group of <paramref name="worldSize"/> threads; hand element r to the thread of rank r.</summary>
@@ -43,23 +47,41 @@ public sealed class InProcessAllReduce : IGradientAllReduce
 
     public void AllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode)
     {
-        if (tensors.Count == 0) { Barrier(); return; }
+        using var pending = BeginAllReduce(tensors, mode);
+        pending.Complete();
+    }
+
+    public PendingAllReduce BeginAllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode)
+    {
+        var mine = tensors.Count == 0 ? [] : TensorBuckets.Flatten(tensors);
+        foreach (var b in mine) b.Flat.DetachFromDisposeScope(); // the pending reduction owns them until Complete
+        var done = Post(() => Exchange(mine, mode));
+        return new PendingAllReduce(tensors, mine, () => CollectiveThread.Wait(done));
+    }
+
+    /// <summary>On the collective thread: every rank deposits its buckets, then each adds all ranks' in rank order into
+    /// its own buckets (after a second barrier, so nobody's values change while another rank reads them).</summary>
+    void Exchange(List<TensorBuckets.Bucket> mine, AllReduceMode mode)
+    {
+        if (mine.Count == 0) { BarrierNow(); return; }
+        if (WorldSize == 1) return; // the sum and the average over one rank are its own values
         using var scope = NewDisposeScope();
-        var mine = TensorBuckets.Flatten(tensors);
         _shared.Slots[Rank] = mine;
-        Barrier();
+        BarrierNow();
+        var sums = new List<Tensor>(mine.Count);
         try
         {
             for (int b = 0; b < mine.Count; b++)
             {
                 var acc = Peer(0, b, mine[b]).Flat.clone();
                 for (int r = 1; r < WorldSize; r++) acc.add_(Peer(r, b, mine[b]).Flat);
-                if (mode == AllReduceMode.Average && WorldSize > 1) acc.div_(WorldSize);
-                TensorBuckets.Scatter(acc, tensors, mine[b].Members);
+                if (mode == AllReduceMode.Average) acc.div_(WorldSize);
+                sums.Add(acc);
             }
         }
-        finally { Barrier(); } // nobody's bucket is freed or replaced before every rank has read it
+        finally { BarrierNow(); } // nobody's bucket is replaced before every rank has read it
         _shared.Slots[Rank] = null;
+        for (int b = 0; b < mine.Count; b++) mine[b].Flat.copy_(sums[b]);
     }
 
     public void BroadcastFromRank0(IReadOnlyList<Tensor> tensors)
@@ -67,15 +89,20 @@ public sealed class InProcessAllReduce : IGradientAllReduce
         if (tensors.Count == 0) { Barrier(); return; }
         using var scope = NewDisposeScope();
         var mine = TensorBuckets.Flatten(tensors);
-        _shared.Slots[Rank] = mine;
-        Barrier();
-        try
+        Run(() =>
         {
-            if (Rank != 0)
-                for (int b = 0; b < mine.Count; b++) TensorBuckets.Scatter(Peer(0, b, mine[b]).Flat, tensors, mine[b].Members);
-        }
-        finally { Barrier(); }
-        _shared.Slots[Rank] = null;
+            _shared.Slots[Rank] = mine;
+            BarrierNow();
+            try
+            {
+                if (Rank != 0)
+                    for (int b = 0; b < mine.Count; b++) mine[b].Flat.copy_(Peer(0, b, mine[b]).Flat);
+            }
+            finally { BarrierNow(); }
+            _shared.Slots[Rank] = null;
+        });
+        if (Rank != 0)
+            foreach (var b in mine) TensorBuckets.Scatter(b.Flat, tensors, b.Members);
     }
 
     TensorBuckets.Bucket Peer(int rank, int index, TensorBuckets.Bucket like)
@@ -86,7 +113,23 @@ public sealed class InProcessAllReduce : IGradientAllReduce
         return slot[index];
     }
 
-    public void Barrier()
+    public void Barrier() => Run(BarrierNow);
+
+    /// <summary>Runs <paramref name="work"/> on this rank's collective thread, after what was posted before, and waits.</summary>
+    void Run(Action work) => CollectiveThread.Wait(Post(work));
+
+    /// <summary>Queues a collective on this rank's thread (inline for a single rank: nothing to pair with).</summary>
+    Task Post(Action work)
+    {
+        if (WorldSize == 1)
+        {
+            try { work(); return Task.CompletedTask; }
+            catch (Exception e) { return Task.FromException(e); }
+        }
+        return _thread.Post(work);
+    }
+
+    void BarrierNow()
     {
         if (WorldSize == 1) return;
         if (_shared.Broken) throw new InvalidOperationException("in-process all-reduce: another rank failed; the group cannot continue");
@@ -100,6 +143,6 @@ public sealed class InProcessAllReduce : IGradientAllReduce
         }
     }
 
-    /// <summary>The group's barrier is shared; nothing to free per rank.</summary>
-    public void Dispose() { }
+    /// <summary>Ends this rank's collective thread (the group's barrier is shared).</summary>
+    public void Dispose() => _thread.Dispose();
 }

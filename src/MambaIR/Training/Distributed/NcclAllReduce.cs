@@ -11,7 +11,8 @@ namespace MambaIR.Training.Distributed;
 /// (<c>ncclCommInitRank</c>) on its device. A reduction flattens the tensors into one bucket per dtype and makes one
 /// <c>ncclAllReduce</c> per bucket, in place on the tensors' device memory (<see cref="TensorAddress"/>), on the legacy
 /// default stream, where libtorch queues its own work, so it is ordered after the backward and before the optimiser
-/// step without a host synchronisation. Average uses NCCL's <c>ncclAvg</c> (NCCL ≥ 2.10), else a sum then a division.
+/// step without a host synchronisation. <see cref="BeginAllReduce"/> instead queues it on a stream of NCCL's own,
+/// ordered with libtorch's work by events, so gradient buckets travel while the backward computes the next ones. Average uses NCCL's <c>ncclAvg</c> (NCCL ≥ 2.10), else a sum then a division.
 /// The barrier synchronises the device and meets over the rendezvous connection.
 /// </summary>
 public sealed class NcclAllReduce : IGradientAllReduce
@@ -21,6 +22,7 @@ public sealed class NcclAllReduce : IGradientAllReduce
     readonly Device _device;
     readonly IntPtr _context;
     IntPtr _comm;
+    IntPtr _stream, _flattened; // NCCL's own stream and the event that orders it after libtorch's (made on first use)
 
     NcclAllReduce(Nccl nccl, TcpRendezvous rendezvous, Device device, IntPtr context, IntPtr comm)
     {
@@ -92,6 +94,55 @@ public sealed class NcclAllReduce : IGradientAllReduce
         }
     }
 
+    /// <summary>Flattens the tensors on the default stream (libtorch's), then makes NCCL's stream wait for that point
+    /// (an event) and queues the reduction there, so it runs beside whatever libtorch queues next (the rest of the
+    /// backward). <see cref="PendingAllReduce.Complete"/> makes the default stream wait for the reduction's event before
+    /// the values are copied back: the host never blocks. The buckets stay alive until then, so libtorch's caching
+    /// allocator cannot hand their memory to other work while NCCL still reads or writes it.</summary>
+    public PendingAllReduce BeginAllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode)
+    {
+        ObjectDisposedException.ThrowIf(_comm == IntPtr.Zero, this);
+        List<TensorBuckets.Bucket> buckets = tensors.Count == 0 ? [] : TensorBuckets.Flatten(tensors);
+        foreach (var b in buckets) b.Flat.DetachFromDisposeScope();
+        bool divideAfter = mode == AllReduceMode.Average && !_nccl.HasAverage; // NCCL < 2.10 has no ncclAvg
+        IntPtr done = IntPtr.Zero;
+        try
+        {
+            foreach (var b in buckets) CheckDevice(b.Flat);
+            if (buckets.Count > 0)
+                Run(() =>
+                {
+                    var driver = CudaDriver.Instance;
+                    _stream = _stream != IntPtr.Zero ? _stream : driver.CreateNonBlockingStream();
+                    _flattened = _flattened != IntPtr.Zero ? _flattened : driver.CreateEvent();
+                    driver.RecordEvent(_flattened, IntPtr.Zero);
+                    driver.StreamWaitEvent(_stream, _flattened);
+                    foreach (var b in buckets)
+                        _nccl.AllReduce(TensorAddress.Of(b.Flat), b.Flat.numel(), TypeOf(b.Dtype),
+                            mode == AllReduceMode.Average && !divideAfter ? Nccl.ReduceOp.Avg : Nccl.ReduceOp.Sum, _comm, _stream);
+                    done = driver.CreateEvent();
+                    driver.RecordEvent(done, _stream);
+                });
+        }
+        catch
+        {
+            foreach (var b in buckets) b.Flat.Dispose();
+            throw;
+        }
+        return new PendingAllReduce(tensors, buckets, () =>
+        {
+            if (done == IntPtr.Zero) return;
+            Run(() =>
+            {
+                var driver = CudaDriver.Instance;
+                driver.StreamWaitEvent(IntPtr.Zero, done);
+                driver.DestroyEvent(done);
+            });
+            if (divideAfter)
+                foreach (var b in buckets) b.Flat.div_(WorldSize);
+        });
+    }
+
     public void BroadcastFromRank0(IReadOnlyList<Tensor> tensors)
     {
         ObjectDisposedException.ThrowIf(_comm == IntPtr.Zero, this);
@@ -132,7 +183,18 @@ public sealed class NcclAllReduce : IGradientAllReduce
         {
             var comm = _comm;
             _comm = IntPtr.Zero;
-            try { Run(() => _nccl.CommDestroy(comm)); } catch (CudaException) { }
+            try
+            {
+                Run(() =>
+                {
+                    _nccl.CommDestroy(comm);
+                    var driver = CudaDriver.Instance;
+                    if (_flattened != IntPtr.Zero) driver.DestroyEvent(_flattened);
+                    if (_stream != IntPtr.Zero) driver.DestroyStream(_stream);
+                    _flattened = _stream = IntPtr.Zero;
+                });
+            }
+            catch (CudaException) { }
         }
         _rendezvous.Dispose();
     }

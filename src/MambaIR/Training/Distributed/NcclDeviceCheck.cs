@@ -13,7 +13,8 @@ public sealed record NcclCheckResult(bool? Passed, string Message);
 /// <summary>
 /// A one-GPU check of the NCCL binding: a 1-rank communicator through the real bootstrap (TCP rendezvous on localhost,
 /// unique id, <c>ncclCommInitRank</c>), then an all-reduce (sum and average) and a broadcast of float32 and float64
-/// buckets on the device, which with one rank must leave every value bit-identical, a barrier, and the teardown.
+/// buckets on the device, which with one rank must leave every value bit-identical, the same through the overlapped path
+/// (<see cref="NcclAllReduce.BeginAllReduce"/> on NCCL's own stream, completed after other work), a barrier, and the teardown.
 /// It proves the library loads and the calls' signatures and device pointers are right; the sums across ranks need
 /// two GPUs (<c>mambair train --gpus 2</c>).
 /// </summary>
@@ -38,9 +39,21 @@ public static class NcclDeviceCheck
         ranks.AllReduce(avg, AllReduceMode.Average);
         var bcast = reference.Select(t => t.clone()).ToArray();
         ranks.BroadcastFromRank0(bcast);
+        // Overlapped: started on NCCL's stream, the tensors then changed and other work queued on libtorch's stream;
+        // completing must write back the values taken at the start, after the reduction (events order the streams).
+        var early = reference.Select(t => t.clone()).ToArray();
+        using (var pending = ranks.BeginAllReduce(early, AllReduceMode.Average))
+        {
+            foreach (var t in early) t.add_(1);
+            using var busy = randn(2048, 2048, device: device);
+            using var product = busy.matmul(busy);
+            pending.Complete();
+        }
         ranks.Barrier();
         bool Same(Tensor[] a) => a.Zip(reference).All(p => p.First.eq(p.Second).all().item<bool>());
         bool ok = Same(sum) && Same(avg) && Same(bcast);
-        return new(ok, $"NCCL: {ranks.Description}: 1-rank all-reduce (sum, average) and broadcast of float32/float64 buckets {(ok ? "bit-identical" : "CHANGED the values")}");
+        bool overlapped = Same(early);
+        return new(ok && overlapped, $"NCCL: {ranks.Description}: 1-rank all-reduce (sum, average) and broadcast of float32/float64 buckets {(ok ? "bit-identical" : "CHANGED the values")}; " +
+            $"all-reduce on NCCL's own stream, completed after other work: {(overlapped ? "bit-identical" : "WRONG values")}");
     }
 }

@@ -53,6 +53,7 @@ public sealed class Trainer : IDisposable
     ITrainingDataset _data = null!;
     IEpochSampler _sampler = null!;
     readonly IGradientAllReduce? _ranks;
+    OverlappedGradientAveraging? _overlap;
     int _batch;
     /// <summary>True when training data-parallel over several ranks.</summary>
     bool Distributed => _ranks is { WorldSize: > 1 };
@@ -245,6 +246,12 @@ public sealed class Trainer : IDisposable
             // DDP's start: every rank takes rank 0's weights; the stochastic-depth draws differ per rank (BasicSR seeds manual_seed + rank).
             _ranks!.BroadcastFromRank0(_net.parameters().Concat(_emaNet?.parameters() ?? []).ToArray());
             if (_ranks.Rank > 0) manual_seed(seed + _ranks.Rank);
+            if (_run.GradientBucketCapBytes is { } cap)
+            {
+                _overlap = new OverlappedGradientAveraging(_net, _ranks, cap);
+                _owned.Add(_overlap);
+            }
+            else _log.Info("Gradient reduction: all gradients after the backward (no buckets during it)");
         }
         if (!Rank0) return;
         _csv = new TrainingCsv(_paths.Root, resumeStatePath != null ? _iter : null);
@@ -368,6 +375,7 @@ public sealed class Trainer : IDisposable
                 gt = gt.to(_device);
                 _optimizer.ZeroGrad();
                 sw.Restart();
+                _overlap?.BeginStep();
                 var output = _net.forward(lq);
                 phase.Forward = Lap();
                 var loss = _loss.Compute(output, gt);
@@ -386,7 +394,10 @@ public sealed class Trainer : IDisposable
                 if (Distributed)
                 {
                     // One collective for the gradients and the logged losses; a non-finite loss on any rank is seen by all.
-                    var mean = GradientAveraging.Average(_ranks!, _net.parameters(), _device, lossValue, pixValue, gradValue);
+                    var mean = _overlap is not null
+                        ? _overlap.Finish(_device, lossValue, pixValue, gradValue)
+                        : GradientAveraging.Average(_ranks!, _net.parameters(), _device, lossValue, pixValue, gradValue);
+                    if (delivered == 2 && _overlap is not null) _log.Info($"Gradient buckets: {_overlap.Plan}");
                     (lossValue, pixValue, gradValue) = (mean[0], mean[1], mean[2]);
                     if (!double.IsFinite(lossValue))
                         throw Stop($"{_loss.LogName} averaged over the ranks is {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at iteration {iter} (epoch {batch.Epoch}); training stopped before updating the weights", iter, null);

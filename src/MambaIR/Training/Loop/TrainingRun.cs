@@ -40,6 +40,11 @@ public sealed record TrainingRun
     /// over the ranks before each optimiser step, and rank 0 alone writes logs, checkpoints and validation.</summary>
     public MambaIR.Training.Distributed.IGradientAllReduce? Ranks { get; init; }
 
+    /// <summary>With several ranks: gradients are averaged in buckets of at least this many bytes while the backward runs
+    /// (<see cref="MambaIR.Training.Distributed.OverlappedGradientAveraging"/>, PyTorch DDP's <c>bucket_cap_mb</c>); null
+    /// averages them all after the backward.</summary>
+    public long? GradientBucketCapBytes { get; init; } = MambaIR.Training.Distributed.OverlappedGradientAveraging.DefaultBucketCapBytes;
+
     /// <summary>Memory budget for on-the-fly LR images in HR-only mode.</summary>
     public long LrCacheBytes { get; init; } = 1L << 30;
 }

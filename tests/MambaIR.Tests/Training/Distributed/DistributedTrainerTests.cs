@@ -74,6 +74,8 @@ public class DistributedTrainerTests
             Assert.True(File.Exists(Path.Combine(results[0]!.ExperimentFolder, "training_states", "10.state")));
             Assert.Contains(lines[0], l => l.Contains("Data-parallel training: in-process all-reduce over 2 thread rank(s)"));
             Assert.Contains(lines[0], l => l.Contains("World size (gpu number): 2"));
+            // From the second step on, the residual groups' gradients are averaged while the backward runs.
+            Assert.Contains(lines[0], l => l.Contains("Gradient buckets: ") && l.Contains("reduced during the backward"));
             Assert.Empty(lines[1]);
         }
         finally { Directory.Delete(dir, true); }

@@ -36,6 +36,17 @@ public class TrainCommandDistributedTests
         });
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    public void BucketCap_MustBeZeroOrMore(string value)
+    {
+        var root = new RootCommand { new TrainCommand().Create() };
+        var parsed = root.Parse(["train", "-opt", "x.yml", "--bucket-cap-mb", value]);
+        Assert.Contains(parsed.Errors, e => e.Message.Contains("--bucket-cap-mb must be 0 or more"));
+        Assert.Empty(root.Parse(["train", "-opt", "x.yml", "--bucket-cap-mb", "0"]).Errors);
+    }
+
     [Fact]
     public void TorchrunVariables_AreValidatedByName()
     {
