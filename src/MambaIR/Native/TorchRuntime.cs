@@ -48,7 +48,7 @@ public static class TorchRuntime
             if (string.IsNullOrWhiteSpace(libTorchDirectory)) libTorchDirectory = null;
             if (OperatingSystem.IsLinux())
             {
-                PreferPassiveOpenMpThreads();
+                PreferBrieflySpinningOpenMpThreads();
                 if (GlibcHeap.KeepFreedMemory()) Note("malloc: no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
                 LoadLinux(libTorchDirectory);
             }
@@ -86,17 +86,30 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// libtorch's OpenMP threads spin after each parallel region by default. Here they share the cores with the
-    /// selective-scan kernel's .NET threads, and spinning starves those (measured: MambaIR-light ×2 at 128×128 took 12.4 s
-    /// with spinning and 2.1 s without, on 2 cores). OpenMP reads its settings when libgomp loads, so the variable must be
-    /// in the native environment before libtorch is loaded; a user's own <c>OMP_WAIT_POLICY</c> is left alone.
+    /// How long libtorch's OpenMP threads spin after a parallel region before they sleep (<c>GOMP_SPINCOUNT</c>,
+    /// libgomp's loop count, ~100 per microsecond: about 0.1 ms).
     /// </summary>
-    static void PreferPassiveOpenMpThreads()
+    public const string OpenMpSpinCount = "10000";
+
+    /// <summary>
+    /// libtorch's OpenMP threads spin after each parallel region for about 3 ms by default (300,000 loops), and up to
+    /// minutes with <c>OMP_WAIT_POLICY=ACTIVE</c>. Here they share the cores with the selective-scan kernel's .NET threads,
+    /// and long spinning starves those (MambaIR-light ×2 at 128×128: 12.4 s spinning, 2.1 s sleeping, on 2 cores), while
+    /// sleeping at once (<c>PASSIVE</c>) makes every one of the thousands of small operations of a forward wake the other
+    /// threads through the kernel. A short spin, about 0.1 ms, keeps the threads awake between consecutive operations and
+    /// lets them sleep during the scan: on machine A (2 threads, idle, 3 alternating rounds) MambaIRv2-light ×2 at 64×64
+    /// took 348–382 ms against 445–520 ms sleeping at once, MambaIR-light ×2 257–329 ms against 396–415 ms (see
+    /// docs/BENCHMARKS.md). OpenMP reads its settings when libgomp loads, so they must be in the native environment before
+    /// libtorch is loaded; a user's own <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> is left alone.
+    /// </summary>
+    static void PreferBrieflySpinningOpenMpThreads()
     {
         if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 }) return;
+        if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is { Length: > 0 }) return;
         try
         {
-            if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0) Note("OMP_WAIT_POLICY=PASSIVE (OpenMP threads sleep instead of spinning)");
+            if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0 && setenv("GOMP_SPINCOUNT", OpenMpSpinCount, 0) == 0)
+                Note($"OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT={OpenMpSpinCount} (OpenMP threads spin about 0.1 ms, then sleep)");
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }

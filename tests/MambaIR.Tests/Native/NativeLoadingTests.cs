@@ -29,6 +29,25 @@ public class NativeLoadingTests
         Assert.InRange(diff, 1, 2);
     }
 
+    /// <summary>libgomp reads its settings from the native environment when libtorch loads: the short spin must be there.</summary>
+    [Fact]
+    public void OpenMpSpinsBriefly_UnlessTheUserSetIt()
+    {
+        TorchRuntime.EnsureInitialized();
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is { Length: > 0 } || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is { Length: > 0 })
+        {
+            Assert.Equal(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"), NativeGetenv("GOMP_SPINCOUNT")); // left alone
+            return;
+        }
+        Assert.Equal("PASSIVE", NativeGetenv("OMP_WAIT_POLICY"));
+        Assert.Equal(TorchRuntime.OpenMpSpinCount, NativeGetenv("GOMP_SPINCOUNT"));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getenv")]
+    static extern IntPtr getenv([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name);
+
+    static string? NativeGetenv(string name) => System.Runtime.InteropServices.Marshal.PtrToStringUTF8(getenv(name));
+
     [Fact]
     public void RejectsNonElfInput()
     {
