@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using MambaIR.Inference;
 using MambaIR.Native;
+using TorchSharp;
 
 namespace MambaIR.Cli;
 
@@ -17,6 +18,24 @@ public static class CliOptions
         Description = "auto, cpu, cuda or cuda:N. CUDA needs MAMBAIR_LIBTORCH (or --libtorch) pointing at a CUDA libtorch, e.g. a PyTorch install's torch/lib.",
         DefaultValueFactory = _ => "auto",
         Validators = { r => Check(r, v => v is "auto" or "cpu" or "cuda" || (v.StartsWith("cuda:") && int.TryParse(v[5..], out int i) && i >= 0), "auto, cpu, cuda or cuda:N") },
+    };
+
+    /// <summary>The type the network runs in: float32 (default), float64, or reduced precision (bfloat16, float16).</summary>
+    public static Option<string> DType() => new("--dtype")
+    {
+        Description = "float32 (default), float64 (slower; for checking numerics), bfloat16 or float16 (reduced precision: weights and activations in the type, the selective scan in float32).",
+        DefaultValueFactory = _ => "float32",
+        Validators = { r => { if (TryParseDType(r.GetValueOrDefault<string>()) is null) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32, float64, bfloat16 or float16"); } },
+    };
+
+    /// <summary>float32/fp32, float64/fp64, bfloat16/bf16, float16/fp16/half; null for anything else.</summary>
+    public static torch.ScalarType? TryParseDType(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "float32" or "fp32" => torch.ScalarType.Float32,
+        "float64" or "fp64" => torch.ScalarType.Float64,
+        "bfloat16" or "bf16" => torch.ScalarType.BFloat16,
+        "float16" or "fp16" or "half" => torch.ScalarType.Float16,
+        _ => null,
     };
 
     public static Option<string?> LibTorch() => new("--libtorch")

@@ -101,8 +101,9 @@ public sealed class BenchCommand : ICliCommand
         var backend = new Option<string?>("--scan") { Description = "Selective-scan backend (cpu, cuda, chunked, reference); default: the one the network would pick." };
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
+        var dtype = CliOptions.DType();
         var cmd = new Command("model", "Single-image forward latency of a whole network (random weights): share of time in the selective scan, user/system CPU time, peak memory.")
-            { threads, repeat, warmup, tf32, json, preset, size, backend, device, libtorch };
+            { threads, repeat, warmup, tf32, json, preset, size, backend, device, dtype, libtorch };
         cmd.SetAction(pr =>
         {
             TorchRuntime.EnsureInitialized(pr.GetValue(libtorch));
@@ -110,11 +111,11 @@ public sealed class BenchCommand : ICliCommand
             var (h, w) = ParseSize(pr.GetValue(size)!);
             var dev = ComputeDevice.Resolve(pr.GetValue(device));
             var r = ModelBenchmark.Run(pr.GetValue(preset)!, h, w, new ModelBenchmark.Options(Warmup: pr.GetValue(warmup), Repeat: pr.GetValue(repeat),
-                Backend: pr.GetValue(backend), Device: dev, Tf32: pr.GetValue(tf32)));
+                Backend: pr.GetValue(backend), Device: dev, Tf32: pr.GetValue(tf32), DType: CliOptions.TryParseDType(pr.GetValue(dtype))!.Value));
             if (pr.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
             else
             {
-                Console.WriteLine($"{r.Preset} on one {r.Height}x{r.Width} image, {r.Device}, {r.Threads} CPU thread(s), scan backend {r.Backend}");
+                Console.WriteLine($"{r.Preset} on one {r.Height}x{r.Width} image, {r.Device}, {r.DType}, {r.Threads} CPU thread(s), scan backend {r.Backend}");
                 Console.WriteLine($"  machine: {r.Machine}");
                 Console.WriteLine($"  forward: median {r.MedianMs:F1} ms (min {r.MinMs:F1}) over {pr.GetValue(repeat)} runs");
                 Console.WriteLine($"  scan:    {r.ScanMsPerImage:F1} ms in {r.ScanCallsPerImage} calls ({100 * r.ScanShare:F0}%); rest {r.RestMsPerImage:F1} ms");

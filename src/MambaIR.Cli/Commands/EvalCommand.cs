@@ -56,9 +56,10 @@ public sealed class EvalCommand : ICliCommand
         var libtorch = CliOptions.LibTorch();
         var threads = CliOptions.Threads();
 
+        var dtype = CliOptions.DType();
         var cmd = new Command("eval", "Evaluate a model (or the bicubic baseline) on benchmark sets: PSNR/SSIM per image and per set, beside the published MambaIR numbers.")
         {
-            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, routing, seed, spread, quiet, device, libtorch, threads,
+            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, routing, seed, spread, quiet, device, dtype, libtorch, threads,
         };
         cmd.SetAction(pr =>
         {
@@ -88,6 +89,7 @@ public sealed class EvalCommand : ICliCommand
                 Routing = route,
                 Purpose = kind.Purpose(), Scale = kind == RestorationTask.SuperResolution ? level : 1, Channels = greyBaseline ? 1 : 3,
                 Device = ComputeDevice.Resolve(pr.GetValue(device)),
+                DType = CliOptions.TryParseDType(pr.GetValue(dtype))!.Value,
             });
             if (descriptor.Untrained) throw new ArgumentException($"--model {modelArg} is an untrained preset (random weights); evaluate a checkpoint or a baseline");
             if (kind == RestorationTask.SuperResolution && level is { } requested && requested != descriptor.Scale)

@@ -26,11 +26,7 @@ public sealed class RestoreCommand : ICliCommand
         var overlap = CliOptions.TileOverlap();
         var maxMemory = CliOptions.MaxMemory();
         var ensemble = new Option<bool>("--self-ensemble") { Description = "Average over the 8 flips/transposes (×8 slower; the 'MambaIR+' procedure)." };
-        var dtype = new Option<string>("--dtype")
-        {
-            Description = "float32 or float64 (slower; for checking numerics).", DefaultValueFactory = _ => "float32",
-            Validators = { r => { if (r.GetValueOrDefault<string>()?.Trim().ToLowerInvariant() is not ("float32" or "fp32" or "float64" or "fp64")) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32 or float64"); } },
-        };
+        var dtype = CliOptions.DType();
         var format = new Option<string>("--format")
         {
             Description = $"Output format: {string.Join(", ", OutputFormatNames.Names)} (same = each input's own format).", DefaultValueFactory = _ => "png",
@@ -76,7 +72,7 @@ public sealed class RestoreCommand : ICliCommand
             if (pr.GetValue(threads) is int t) torch.set_num_threads(t);
             var budget = pr.GetValue(maxMemory) is { } mm ? MemoryBudget.Of(CliOptions.ParseBytes(mm)!.Value) : MemoryBudget.Default;
             var policy = CliOptions.ParseTile(pr.GetValue(tile), pr.GetValue(overlap), budget);
-            var scalarType = pr.GetValue(dtype)!.Trim().ToLowerInvariant() is "float64" or "fp64" ? torch.ScalarType.Float64 : torch.ScalarType.Float32;
+            var scalarType = CliOptions.TryParseDType(pr.GetValue(dtype))!.Value;
             var computeDevice = ComputeDevice.Resolve(pr.GetValue(device));
             string modelName = pr.GetValue(model) ?? DefaultModel(pr.GetValue(scale) ?? 2);
 

@@ -21,14 +21,16 @@ public static class ModelBenchmark
 {
     /// <param name="Warmup">Untimed runs first (on CUDA these also compile/load the scan kernels and tune cuDNN).</param>
     /// <param name="Tf32">Allow TF32 matrix products and convolutions on CUDA (off by default).</param>
-    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null, bool Tf32 = false);
+    /// <param name="DType">The type the network runs in (bfloat16/float16: reduced precision, the scan in float32).</param>
+    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null, bool Tf32 = false,
+        ScalarType DType = ScalarType.Float32);
 
     /// <param name="PeakDeviceMemoryMb">CUDA only: growth of the device memory in use from before the network was built to the end (libtorch's caching allocator keeps its peak reservation).</param>
     public sealed record Report(
         string Preset, int Height, int Width, string Backend, int Threads, string Machine, string Device,
         double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage,
         double UserCpuMsPerImage, double SystemCpuMsPerImage, double? MinorFaultsPerImage,
-        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null)
+        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null, string DType = "float32")
     {
         /// <summary>Fraction of the forward spent inside the scan.</summary>
         public double ScanShare => ScanMsPerImage / MedianMs;
@@ -56,8 +58,10 @@ public static class ModelBenchmark
         using var scope = NewDisposeScope();
         manual_seed(0);
         using var net = config.CreateNetwork();
-        net.to(device).eval();
-        var image = rand(1, config.InChans, height, width).to(device);
+        net.to(options.DType).to(device).eval();
+        // Reduced-precision networks take float32 images, as ModelDescriptor.Run hands them.
+        var inputType = SelectiveScan.IsReduced(options.DType) ? ScalarType.Float32 : options.DType;
+        var image = rand(1, config.InChans, height, width).to(inputType).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
         void Forward() { var y = net.forward(image); if (isCuda) y.sum().item<float>(); }
         var backend = options.Backend is null ? SelectiveScan.ChooseFor(device, ScalarType.Float32) : SelectiveScan.ByName(options.Backend);
@@ -86,7 +90,7 @@ public static class ModelBenchmark
                 SelectiveScan.Forced = scan;
                 // The resting set: the network built and every code path compiled once on a small input, so that the peak
                 // above it is what an image of this size needs (not the JIT, thread pools or weights).
-                using (NewDisposeScope()) net.forward(rand(1, config.InChans, Math.Min(height, 16), Math.Min(width, 16)).to(device));
+                using (NewDisposeScope()) net.forward(rand(1, config.InChans, Math.Min(height, 16), Math.Min(width, 16)).to(inputType).to(device));
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 restingBytes = ProcessResources.Now().ResidentBytes;
@@ -104,7 +108,7 @@ public static class ModelBenchmark
                 PerImage(after.UserTime - before.UserTime), PerImage(after.SystemTime - before.SystemTime),
                 (after.MinorFaults - before.MinorFaults) / (double)options.Repeat,
                 peakReset ? restingBytes : null, peakReset ? after.PeakResidentBytes : null,
-                PeakMb(device, baseline));
+                PeakMb(device, baseline), options.DType.ToString().ToLowerInvariant());
         }
         finally { SelectiveScan.Forced = previous; }
     }

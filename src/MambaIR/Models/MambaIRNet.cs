@@ -69,14 +69,17 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         InitWeights();
     }
 
-    /// <summary>Restores (B, in_chans, H, W) images in [0, 1]; returns (B, in_chans, s·H, s·W).</summary>
+    /// <summary>Restores (B, in_chans, H, W) images in [0, 1]; returns (B, in_chans, s·H, s·W). A network converted to bfloat16
+    /// or float16 also takes float32 images (converted to its type).</summary>
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
-        if (x.dtype != conv_first.weight!.dtype || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
+        bool reducedFromFloat32 = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32; // converted below
+        if ((x.dtype != conv_first.weight!.dtype && !reducedFromFloat32) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
             throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
         using var scope = NewDisposeScope();
+        if (reducedFromFloat32) x = x.to(conv_first.weight.dtype);
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;
         // Without autograd, the shallow features are freed after the first group and computed again for the long skip

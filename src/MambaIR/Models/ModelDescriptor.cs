@@ -93,7 +93,8 @@ public sealed class ModelDescriptor : IDisposable
     /// <summary>
     /// Runs the model under <c>no_grad</c> on a (B, <see cref="InputChannels"/>, H, W) batch in [0, 1] (moved to
     /// <see cref="Device"/> and <see cref="DType"/> when needed) and returns the (B, <see cref="OutputChannels"/>, s·H, s·W)
-    /// result on <see cref="Device"/>, unclamped. The result belongs to the caller's dispose scope.
+    /// result on <see cref="Device"/>, unclamped, in <see cref="DType"/> (float32 for a bfloat16 or float16 model). The result
+    /// belongs to the caller's dispose scope.
     /// </summary>
     /// <exception cref="ArgumentException">The batch is not 4-D, has the wrong channel count, or a size the model does not accept.</exception>
     public Tensor Run(Tensor batch)
@@ -104,8 +105,13 @@ public sealed class ModelDescriptor : IDisposable
             throw new ArgumentException($"{Name} does not accept {batch.shape[3]}×{batch.shape[2]} inputs ({Size})");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var x = batch.device == Device && batch.dtype == DType ? batch : batch.to(DType, Device);
-        return _forward(x).MoveToOuterDisposeScope();
+        // A reduced-precision network takes float32 images (it converts what it runs in the reduced type itself).
+        var inputType = Ops.SelectiveScan.IsReduced(DType) ? ScalarType.Float32 : DType;
+        var x = batch.device == Device && batch.dtype == inputType ? batch : batch.to(inputType, Device);
+        var y = _forward(x);
+        // Reduced-precision networks hand back float32, so that metrics and image writing see the usual type.
+        if (Ops.SelectiveScan.IsReduced(y.dtype)) y = y.to(ScalarType.Float32);
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -47,8 +47,8 @@ public static class ModelLoader
     {
         options ??= new ModelLoadOptions();
         source ??= (stateDict as StateDict)?.Source ?? "state dict";
-        if (options.DType is not (ScalarType.Float32 or ScalarType.Float64))
-            throw new ArgumentException($"model dtype must be float32 or float64, got {options.DType}");
+        if (options.DType is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"model dtype must be float32, float64, bfloat16 or float16, got {options.DType}");
         var shapes = StateDictLayout.Of(StateDictKeys.WithoutModulePrefix(stateDict));
         INetworkConfig config;
         try { config = Validated(options.Config) ?? ConfigDetector.DeriveNetwork(shapes); }

@@ -19,9 +19,9 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv2d;
     private readonly Parameter x_proj_weight;   // (K, R + 2N, D_i)
     private readonly Parameter dt_projs_weight; // (K, D_i, R)
-    private readonly Parameter dt_projs_bias;   // (K, D_i)
-    private readonly Parameter A_logs;          // (K·D_i, N)
-    private readonly Parameter Ds;              // (K·D_i)
+    private Parameter dt_projs_bias;   // (K, D_i)
+    private Parameter A_logs;          // (K·D_i, N)
+    private Parameter Ds;              // (K·D_i)
     private readonly LayerNorm out_norm;
     private readonly Linear out_proj;
     private readonly long dInner, dState, dtRank;
@@ -53,6 +53,33 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         out_norm = nn.LayerNorm(dInner);
         out_proj = nn.Linear(dInner, dModel, hasBias: false);
         RegisterComponents();
+    }
+
+    /// <summary>Converting to bfloat16 or float16 keeps A_logs, Ds and dt_projs_bias in float32 (<see cref="ScanParameterPrecision"/>).</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        base._to(dtype, non_blocking);
+        if (keep is not null) KeepScanParametersInFloat32(keep);
+        return this;
+    }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        base._to(device, dtype, non_blocking);
+        if (keep is not null) KeepScanParametersInFloat32(keep);
+        return this;
+    }
+
+    void KeepScanParametersInFloat32(Tensor[] keep)
+    {
+        A_logs = ScanParameterPrecision.Restore(keep[0], A_logs);
+        Ds = ScanParameterPrecision.Restore(keep[1], Ds);
+        dt_projs_bias = ScanParameterPrecision.Restore(keep[2], dt_projs_bias);
+        ConditionallyRegisterParameter(nameof(A_logs), A_logs);
+        ConditionallyRegisterParameter(nameof(Ds), Ds);
+        ConditionallyRegisterParameter(nameof(dt_projs_bias), dt_projs_bias);
     }
 
     Ss2dWeights Weights => new(in_proj.weight!, conv2d.weight!, conv2d.bias!, x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds,

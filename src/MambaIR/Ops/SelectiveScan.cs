@@ -44,7 +44,26 @@ public static class SelectiveScan
         return Backends.First(b => b.CanRun(inputs));
     }
 
-    public static SelectiveScanResult Run(SelectiveScanInputs inputs) => Choose(inputs).Run(inputs);
+    /// <summary>Runs the scan. bfloat16 and float16 inputs are scanned in float32 (<see cref="RunInFloat32"/>).</summary>
+    public static SelectiveScanResult Run(SelectiveScanInputs inputs) =>
+        IsReduced(inputs.U.dtype) ? RunInFloat32(inputs) : Choose(inputs).Run(inputs);
+
+    /// <summary>bfloat16 and float16: the types of reduced-precision inference.</summary>
+    public static bool IsReduced(ScalarType dtype) => dtype is ScalarType.BFloat16 or ScalarType.Float16;
+
+    /// <summary>
+    /// A scan of reduced-precision inputs: every input converted to float32 (a network in bfloat16 keeps A_logs, Ds and
+    /// the δ bias in float32 already), the scan run and accumulated in float32 by the backend that float32 tensors get,
+    /// the output (and last state) converted back to the inputs' type. Conversions are differentiable, so training
+    /// through it gets float32 gradients of the scan converted to the inputs' types.
+    /// </summary>
+    static SelectiveScanResult RunInFloat32(SelectiveScanInputs x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor? F(Tensor? t) => t?.to(ScalarType.Float32);
+        var r = Run(x with { U = F(x.U)!, Delta = F(x.Delta)!, A = F(x.A)!, B = F(x.B)!, C = F(x.C)!, D = F(x.D), Z = F(x.Z), DeltaBias = F(x.DeltaBias) });
+        return new SelectiveScanResult(r.Output.to(x.U.dtype).MoveToOuterDisposeScope(), r.LastState?.to(x.U.dtype).MoveToOuterDisposeScope());
+    }
 
     /// <summary>
     /// The fused four-direction form of the backend that <see cref="Choose"/> picks for these tensors (forced, named by

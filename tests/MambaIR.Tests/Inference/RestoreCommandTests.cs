@@ -2,6 +2,7 @@ using System.CommandLine;
 using MambaIR.Cli;
 using MambaIR.Cli.Commands;
 using MambaIR.Imaging;
+using TorchSharp;
 
 namespace MambaIR.Tests.Inference;
 
@@ -78,6 +79,25 @@ public class RestoreCommandTests
         var (code, stderr) = await Run("restore", dir, "-m", Checkpoint, "-o", Path.Combine(dir, "out"), "--tile", "64", "--tile-overlap", "40");
         Assert.Equal(2, code);
         Assert.Contains("--tile-overlap 40 is too large for --tile 64", stderr);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public async Task Dtype_takes_the_reduced_types_and_names_the_bad_value()
+    {
+        Assert.Equal(torch.ScalarType.BFloat16, CliOptions.TryParseDType("bf16"));
+        Assert.Equal(torch.ScalarType.Float16, CliOptions.TryParseDType("half"));
+        Assert.Equal(torch.ScalarType.Float64, CliOptions.TryParseDType(" FP64 "));
+        Assert.Null(CliOptions.TryParseDType("int8"));
+        string dir = TestPaths.NewTempDir();
+        ImageFile.Write(Path.Combine(dir, "x.png"), new RasterImage(4, 4, 3, new float[48]));
+        var (code, stderr) = await Run("restore", Path.Combine(dir, "x.png"), "-m", Checkpoint, "--dtype", "int8", "-o", Path.Combine(dir, "out"));
+        Assert.Equal(2, code);
+        Assert.Contains("--dtype 'int8': use float32, float64, bfloat16 or float16", stderr);
+        // bfloat16 runs end to end and writes the image.
+        (code, stderr) = await Run("restore", Path.Combine(dir, "x.png"), "-m", Checkpoint, "--dtype", "bfloat16", "-o", Path.Combine(dir, "out"), "-q");
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "out", "x_v1_light_x3.png")));
         Directory.Delete(dir, true);
     }
 

@@ -85,14 +85,17 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Restores (B, in_chans, H, W) images in [0, 1]; returns (B, in_chans, s·H, s·W).</summary>
+    /// <summary>Restores (B, in_chans, H, W) images in [0, 1]; returns (B, in_chans, s·H, s·W). A network converted to bfloat16
+    /// or float16 also takes float32 images (converted to its type).</summary>
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"{Config.Architecture} expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
-        if (x.dtype != conv_first.weight!.dtype || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
+        bool reducedFromFloat32 = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32; // converted below
+        if ((x.dtype != conv_first.weight!.dtype && !reducedFromFloat32) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
             throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
         using var scope = NewDisposeScope();
+        if (reducedFromFloat32) x = x.to(conv_first.weight.dtype);
         long h0 = x.shape[2], w0 = x.shape[3];
         x = MirrorPadding.ToMultiple(x, Config.WindowSize);
         long h = x.shape[2], w = x.shape[3];

@@ -15,9 +15,9 @@ public sealed class SingleDirectionScan : nn.Module
 {
     private readonly Parameter x_proj_weight;   // (1, R + 2N, D)
     private readonly Parameter dt_projs_weight; // (1, D, R)
-    private readonly Parameter dt_projs_bias;   // (1, D)
-    private readonly Parameter A_logs;          // (D, N)
-    private readonly Parameter Ds;              // (D)
+    private Parameter dt_projs_bias;   // (1, D)
+    private Parameter A_logs;          // (D, N)
+    private Parameter Ds;              // (D)
     private readonly long dState, dtRank;
 
     /// <param name="dModel">Scan width D (the ASSM's hidden width).</param>
@@ -42,6 +42,33 @@ public sealed class SingleDirectionScan : nn.Module
             Ds = new Parameter(ones(dModel));
         }
         RegisterComponents();
+    }
+
+    /// <summary>Converting to bfloat16 or float16 keeps A_logs, Ds and dt_projs_bias in float32 (<see cref="ScanParameterPrecision"/>).</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        base._to(dtype, non_blocking);
+        if (keep is not null) KeepScanParametersInFloat32(keep);
+        return this;
+    }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        base._to(device, dtype, non_blocking);
+        if (keep is not null) KeepScanParametersInFloat32(keep);
+        return this;
+    }
+
+    void KeepScanParametersInFloat32(Tensor[] keep)
+    {
+        A_logs = ScanParameterPrecision.Restore(keep[0], A_logs);
+        Ds = ScanParameterPrecision.Restore(keep[1], Ds);
+        dt_projs_bias = ScanParameterPrecision.Restore(keep[2], dt_projs_bias);
+        ConditionallyRegisterParameter(nameof(A_logs), A_logs);
+        ConditionallyRegisterParameter(nameof(Ds), Ds);
+        ConditionallyRegisterParameter(nameof(dt_projs_bias), dt_projs_bias);
     }
 
     /// <param name="u">The sorted sequence, (B, D, L).</param>
