@@ -76,7 +76,7 @@ start)
   # on the CPU machine: the generator is deterministic per seed and index).
   wait "${gen_pids[@]}"
   echo "TextZoom data: $(tail -c 200 "$root/logs/tz-generate.txt" | tr '\r' '\n' | tail -1) in $((SECONDS - t0)) s"
-  left=$(python3 -c "print(round($minutes - ($SECONDS - t0) / 60, 2))")
+  left=$(python3 -c "print(round($minutes - ($SECONDS - $t0) / 60, 2))")
   for run in plain:train_MambaIR_light_x2_TextZoomSynth.yml gradient:train_MambaIR_light_x2_TextZoomSynth_GradientProfile.yml; do
     launch "tz_${run%%:*}" "$left" -opt "options/train/textzoom_synthetic/${run##*:}" --force_yml "${common[@]}" \
       datasets:train:dataroot=$root/tz/train datasets:val_1:dataroot=$root/tz/test/easy datasets:val_2:dataroot=$root/tz/test/medium \

@@ -28,6 +28,17 @@ public static class CliOptions
         Validators = { r => { if (TryParseDType(r.GetValueOrDefault<string>()) is null) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32, float64, bfloat16 or float16"); } },
     };
 
+    /// <summary>CUDA: TF32 tensor cores for float32 matrix products and convolutions.</summary>
+    public static Option<string> Tf32() => new("--tf32")
+    {
+        Description = "CUDA: TF32 for float32 matrix products and convolutions: on, off, or default (libtorch's: convolutions on, matrix products off).",
+        DefaultValueFactory = _ => "default",
+        Validators = { r => { if (r.GetValueOrDefault<string>()?.Trim().ToLowerInvariant() is not ("on" or "off" or "default")) r.AddError($"--tf32 '{r.GetValueOrDefault<string>()}': use on, off or default"); } },
+    };
+
+    /// <summary>on → true, off → false, default → null (leave libtorch's switches).</summary>
+    public static bool? ParseTf32(string? text) => text?.Trim().ToLowerInvariant() switch { "on" => true, "off" => false, _ => null };
+
     /// <summary>float32/fp32, float64/fp64, bfloat16/bf16, float16/fp16/half; null for anything else.</summary>
     public static torch.ScalarType? TryParseDType(string? text) => text?.Trim().ToLowerInvariant() switch
     {

@@ -57,9 +57,10 @@ public sealed class EvalCommand : ICliCommand
         var threads = CliOptions.Threads();
 
         var dtype = CliOptions.DType();
+        var tf32 = CliOptions.Tf32();
         var cmd = new Command("eval", "Evaluate a model (or the bicubic baseline) on benchmark sets: PSNR/SSIM per image and per set, beside the published MambaIR numbers.")
         {
-            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, routing, seed, spread, quiet, device, dtype, libtorch, threads,
+            model, datasets, scale, task, sigma, quality, tiling, ensemble, grey, template, save, csv, json, markdown, routing, seed, spread, quiet, device, dtype, tf32, libtorch, threads,
         };
         cmd.SetAction(pr =>
         {
@@ -84,6 +85,8 @@ public sealed class EvalCommand : ICliCommand
             var route = CliOptions.ParseRouting(pr.GetValue(routing), runs == null ? pr.GetValue(seed) : null);
             if (runs != null && route.Mode != Models.V2.RoutingMode.Deterministic)
                 throw new ArgumentException("--spread runs the Gumbel routing itself (seeds --seed, --seed+1, ...); leave out --routing gumbel");
+            var evalDevice = ComputeDevice.Resolve(pr.GetValue(device));
+            using var tf32Mode = evalDevice.type == TorchSharp.DeviceType.CUDA ? MambaIR.Native.Cuda.Tf32Mode.Set(CliOptions.ParseTf32(pr.GetValue(tf32))) : null;
             using var descriptor = ModelFactory.Create(modelArg, new ModelRequest
             {
                 Routing = route,

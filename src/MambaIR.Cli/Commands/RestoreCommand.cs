@@ -27,6 +27,7 @@ public sealed class RestoreCommand : ICliCommand
         var maxMemory = CliOptions.MaxMemory();
         var ensemble = new Option<bool>("--self-ensemble") { Description = "Average over the 8 flips/transposes (×8 slower; the 'MambaIR+' procedure)." };
         var dtype = CliOptions.DType();
+        var tf32 = CliOptions.Tf32();
         var format = new Option<string>("--format")
         {
             Description = $"Output format: {string.Join(", ", OutputFormatNames.Names)} (same = each input's own format).", DefaultValueFactory = _ => "png",
@@ -57,7 +58,7 @@ public sealed class RestoreCommand : ICliCommand
         var seed = CliOptions.Seed();
         var cmd = new Command("restore", "Restore images (super-resolution, denoising, JPEG artifact removal): files or folders in, an output folder out.")
         {
-            inputs, model, scale, output, recursive, tile, overlap, maxMemory, ensemble, device, dtype, format, quality, pngCompression, strip, outscale,
+            inputs, model, scale, output, recursive, tile, overlap, maxMemory, ensemble, device, dtype, tf32, format, quality, pngCompression, strip, outscale,
             suffix, overwrite, paramKey, shard, routing, seed, quiet, libtorch, threads,
         };
         cmd.Validators.Add(r =>
@@ -77,6 +78,7 @@ public sealed class RestoreCommand : ICliCommand
             string modelName = pr.GetValue(model) ?? DefaultModel(pr.GetValue(scale) ?? 2);
 
             var route = CliOptions.ParseRouting(pr.GetValue(routing), pr.GetValue(seed));
+            using var tf32Mode = computeDevice.type == TorchSharp.DeviceType.CUDA ? MambaIR.Native.Cuda.Tf32Mode.Set(CliOptions.ParseTf32(pr.GetValue(tf32))) : null;
             using var descriptor = ModelFactory.Create(modelName, new ModelRequest { Device = computeDevice, DType = scalarType, ParamKey = pr.GetValue(paramKey)!, Routing = route });
             CliOptions.CheckRouting(descriptor, route, modelName);
             if (descriptor.IsBaseline || descriptor.Untrained)

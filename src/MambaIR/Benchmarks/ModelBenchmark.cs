@@ -53,7 +53,7 @@ public static class ModelBenchmark
         var config = NetworkPresets.Get(preset).Config;
         var device = options.Device ?? CPU;
         bool isCuda = device.type == DeviceType.CUDA;
-        using var precision = new Precision(isCuda, options.Tf32);
+        using var precision = isCuda ? Tf32Mode.Set(options.Tf32) : null;
         long? baseline = BaselineMemory(device);
         using var scope = NewDisposeScope();
         manual_seed(0);
@@ -124,7 +124,7 @@ public static class ModelBenchmark
         var config = NetworkPresets.Get(preset).Config;
         var device = options.Device ?? CPU;
         bool isCuda = device.type == DeviceType.CUDA;
-        using var precision = new Precision(isCuda, options.Tf32);
+        using var precision = isCuda ? Tf32Mode.Set(options.Tf32) : null;
         long? baseline = BaselineMemory(device);
         using var scope = NewDisposeScope();
         manual_seed(0);
@@ -181,26 +181,5 @@ public static class ModelBenchmark
     {
         if (baseline is not { } b || CudaDeviceInfo.UsedBytes(device) is not { } now) return null;
         return (now - b) / 1e6;
-    }
-
-    /// <summary>TF32 off (or on) for the run on CUDA; restores the previous switches.</summary>
-    sealed class Precision : IDisposable
-    {
-        readonly bool _active, _matmul, _cudnn;
-        public Precision(bool cuda, bool tf32)
-        {
-            _active = cuda;
-            if (!cuda) return;
-            _matmul = backends.cuda.matmul.allow_tf32;
-            _cudnn = backends.cudnn.allow_tf32;
-            backends.cuda.matmul.allow_tf32 = tf32;
-            backends.cudnn.allow_tf32 = tf32;
-        }
-        public void Dispose()
-        {
-            if (!_active) return;
-            backends.cuda.matmul.allow_tf32 = _matmul;
-            backends.cudnn.allow_tf32 = _cudnn;
-        }
     }
 }

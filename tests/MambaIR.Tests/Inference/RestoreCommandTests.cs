@@ -83,7 +83,7 @@ public class RestoreCommandTests
     }
 
     [Fact]
-    public async Task Dtype_takes_the_reduced_types_and_names_the_bad_value()
+    public async Task Dtype_and_tf32_take_their_values_and_name_a_bad_one()
     {
         Assert.Equal(torch.ScalarType.BFloat16, CliOptions.TryParseDType("bf16"));
         Assert.Equal(torch.ScalarType.Float16, CliOptions.TryParseDType("half"));
@@ -94,6 +94,11 @@ public class RestoreCommandTests
         var (code, stderr) = await Run("restore", Path.Combine(dir, "x.png"), "-m", Checkpoint, "--dtype", "int8", "-o", Path.Combine(dir, "out"));
         Assert.Equal(2, code);
         Assert.Contains("--dtype 'int8': use float32, float64, bfloat16 or float16", stderr);
+        (code, stderr) = await Run("restore", Path.Combine(dir, "x.png"), "-m", Checkpoint, "--tf32", "sometimes", "-o", Path.Combine(dir, "out"));
+        Assert.Equal(2, code);
+        Assert.Contains("--tf32 'sometimes': use on, off or default", stderr);
+        Assert.Equal(true, CliOptions.ParseTf32("ON"));
+        Assert.Null(CliOptions.ParseTf32("default"));
         // bfloat16 runs end to end and writes the image.
         (code, stderr) = await Run("restore", Path.Combine(dir, "x.png"), "-m", Checkpoint, "--dtype", "bfloat16", "-o", Path.Combine(dir, "out"), "-q");
         Assert.True(code == 0, stderr);
