@@ -9,12 +9,13 @@
 #                  machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib);
 #   tests.tar.xz   the test assembly with xunit's console runner (no SDK needed there), unless --no-tests;
 #   refvec/        the MambaIR reference vectors of ../shared/refvec (../shared does not travel), unless --no-refvec;
-#   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation).
-# Usage: bash scripts/device-bundle.sh [--data] [--no-tests] [--no-refvec] [--check]
+#   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation); with --set5:
+#                  Set5 ×2 HR and MATLAB-bicubic LR (evaluation on the GPU, scripts/device-session.sh 2).
+# Usage: bash scripts/device-bundle.sh [--data] [--set5] [--no-tests] [--no-refvec] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=0 tests=1 refvec=1 check=0
-for a in "$@"; do case $a in --data) data=1 ;; --no-tests) tests=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+data=0 set5=0 tests=1 refvec=1 check=0
+for a in "$@"; do case $a in --data) data=1 ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 out=.device
 rm -rf "$out"; mkdir -p "$out"
 stage=$(mktemp -d)
@@ -76,6 +77,10 @@ if [ $data = 1 ]; then
   mkdir -p "$out/data"
   cp -r ../shared/train/BSDS400 "$out/data/BSDS400"
   for x in 2 4; do mkdir -p "$out/data/Set5/HR"; cp -r ../shared/benchmarks/Set5/HR/x$x "$out/data/Set5/HR/"; done   # validation (Set14 is evaluated on the CPU machine)
+fi
+
+if [ $set5 = 1 ]; then
+  for d in HR LRBI; do mkdir -p "$out/data/Set5/$d"; cp -r ../shared/benchmarks/Set5/$d/x2 "$out/data/Set5/$d/"; done
 fi
 
 if [ $check = 1 ]; then

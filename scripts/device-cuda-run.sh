@@ -11,28 +11,7 @@ export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache}
 budget=${BUDGET_S:-570}
 log=$OUT/run.log
 json=$OUT/bench.jsonl
-left() { echo $(( budget - SECONDS )); }
-step() { # name timeout command...: runs with a time limit, logs, never stops the script; sets $rc
-  local name=$1 t=$2; shift 2
-  [ "$t" -gt "$(left)" ] && t=$(left)
-  if [ "$t" -le 5 ]; then echo "=== $name: skipped (no time left)" | tee -a "$log"; rc=124; return; fi
-  echo "=== $name (limit ${t}s, $(date -u +%T))" >> "$log"
-  local t0=$SECONDS
-  timeout "$t" "$@" >> "$log" 2>&1; rc=$?
-  echo "=== $name: rc=$rc in $((SECONDS - t0))s" | tee -a "$log"
-}
-bench() { # name timeout args...: a bench command whose stdout is one JSON report
-  local name=$1 t=$2; shift 2
-  [ "$t" -gt "$(left)" ] && t=$(left)
-  if [ "$t" -le 5 ]; then echo "=== $name: skipped (no time left)" | tee -a "$log"; return; fi
-  local t0=$SECONDS
-  echo "=== $name (variant ${MAMBAIR_CUDA_SCAN_VARIANT:-default})" >> "$log"
-  timeout "$t" bash scripts/device-run.sh "$@" > "$OUT/tmp.json" 2>> "$log"; local rc=$?
-  if [ $rc -eq 0 ]; then python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "variant": sys.argv[3], "report": json.load(open(sys.argv[2]))}))' "$name" "$OUT/tmp.json" "${MAMBAIR_CUDA_SCAN_VARIANT:-default}" >> "$json"
-  else cat "$OUT/tmp.json" >> "$log"; fi
-  echo "=== $name: rc=$rc in $((SECONDS - t0))s" | tee -a "$log"
-  rm -f "$OUT/tmp.json"
-}
+source scripts/device-steps.sh
 what=${*:-all}
 has() { case " $what " in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv; nproc; } 2>&1 | tee -a "$log"
@@ -81,19 +60,6 @@ if has bench; then
   done; done
   bench train-light-x2-b16 90 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 2
   bench train-classic-x2-b4 90 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 2
-  python3 - "$json" <<'PY' | tee -a "$log"
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line); n, x = r["name"], r["report"]
-    if n.startswith("sweep-"): continue
-    if isinstance(x, list):
-        for s in x:
-            for m in s["Kernel"]:
-                print(f"{n:24s} {m['Backend']:8s} fwd {m['ForwardMs']:.3f} ms  fwd+bwd {m['ForwardBackwardMs'] or 0:.3f} ms  peak {m.get('PeakDeviceMemoryMb') or 0:.0f} MB  [{r['variant']}]")
-    elif "Height" in x:
-        print(f"{n:24s} {x['Backend']:8s} median {x['MedianMs']:.1f} ms (min {x['MinMs']:.1f})  scan {x['ScanMsPerImage']:.1f} ms/{x['ScanCallsPerImage']} calls  peak {x.get('PeakDeviceMemoryMb') or 0:.0f} MB  [{r['variant']}]")
-    else:
-        print(f"{n:24s} {x['Backend']:8s} step median {x['MedianMs']:.1f} ms (min {x['MinMs']:.1f})  peak {x.get('PeakDeviceMemoryMb') or 0:.0f} MB  [{r['variant']}]")
-PY
+  python3 scripts/device-summary.py "$json" | tee -a "$log"
 fi
 echo "done in ${SECONDS}s"

@@ -1,0 +1,24 @@
+# Helpers for one GPU-machine call (sourced by device-cuda-run.sh and device-session.sh): time-limited steps that never
+# stop the script, and bench commands whose JSON report goes to $json. Needs OUT, log, json and budget set.
+left() { echo $(( budget - SECONDS )); }
+step() { # name timeout command...: runs with a time limit, logs, never stops the script; sets $rc
+  local name=$1 t=$2; shift 2
+  [ "$t" -gt "$(left)" ] && t=$(left)
+  if [ "$t" -le 5 ]; then echo "=== $name: skipped (no time left)" | tee -a "$log"; rc=124; return; fi
+  echo "=== $name (limit ${t}s, $(date -u +%T))" >> "$log"
+  local t0=$SECONDS
+  timeout "$t" "$@" >> "$log" 2>&1; rc=$?
+  echo "=== $name: rc=$rc in $((SECONDS - t0))s" | tee -a "$log"
+}
+bench() { # name timeout args...: a bench command whose stdout is one JSON report
+  local name=$1 t=$2; shift 2
+  [ "$t" -gt "$(left)" ] && t=$(left)
+  if [ "$t" -le 5 ]; then echo "=== $name: skipped (no time left)" | tee -a "$log"; return; fi
+  local t0=$SECONDS
+  echo "=== $name (variant ${MAMBAIR_CUDA_SCAN_VARIANT:-default})" >> "$log"
+  timeout "$t" ${BENCH_PREFIX:-} bash scripts/device-run.sh "$@" > "$OUT/tmp.json" 2>> "$log"; local rc=$?
+  if [ $rc -eq 0 ]; then python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "variant": sys.argv[3], "report": json.load(open(sys.argv[2]))}))' "$name" "$OUT/tmp.json" "${MAMBAIR_CUDA_SCAN_VARIANT:-default}" >> "$json"
+  else cat "$OUT/tmp.json" >> "$log"; fi
+  echo "=== $name: rc=$rc in $((SECONDS - t0))s" | tee -a "$log"
+  rm -f "$OUT/tmp.json"
+}
