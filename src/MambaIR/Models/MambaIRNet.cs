@@ -75,11 +75,14 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
-        bool reducedFromFloat32 = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32; // converted below
-        if ((x.dtype != conv_first.weight!.dtype && !reducedFromFloat32) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
+        // Converted to a reduced type, the network takes float32 images and keeps its residual stream in float32.
+        bool mixed = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32;
+        if ((x.dtype != conv_first.weight!.dtype && !mixed) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
             throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
         using var scope = NewDisposeScope();
-        if (reducedFromFloat32) x = x.to(conv_first.weight.dtype);
+        var w = conv_first.weight;
+        Tensor ConvFirst(Tensor t) => MixedPrecision.Run(w, t, conv_first.forward);
+        Tensor AfterBody(Tensor t) => MixedPrecision.Run(w, t, conv_after_body.forward);
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);
         x = (x - meanT) * Config.ImgRange;
         // Without autograd, the shallow features are freed after the first group and computed again for the long skip
@@ -89,25 +92,44 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         if (lean)
         {
             Tensor features;
-            using (var shallow = conv_first.forward(x)) features = ForwardFeatures(shallow, lean: true);
+            using (var shallow = ConvFirst(x)) features = ForwardFeatures(shallow, lean: true);
             using (features)
-            using (var deep = conv_after_body.forward(features))
-            using (var shallow = conv_first.forward(x))
+            using (var deep = AfterBody(features))
+            using (var shallow = ConvFirst(x))
                 body = deep + shallow;
         }
         else
         {
-            var first = conv_first.forward(x);
-            body = conv_after_body.forward(ForwardFeatures(first, lean: false)) + first;
+            var first = ConvFirst(x);
+            body = AfterBody(ForwardFeatures(first, lean: false)) + first;
         }
-        Tensor y = Config.Upsampler switch
+        Tensor y = MixedPrecision.Run(w, body, b => Config.Upsampler switch
         {
-            Upsampler.PixelShuffle => ModuleChain.Run(body, new[] { conv_before_upsample!, upsample!, conv_last! }),
-            Upsampler.PixelShuffleDirect => upsample!.forward(body),
-            _ => x + conv_last!.forward(body),
-        };
+            Upsampler.PixelShuffle => ModuleChain.Run(b, new[] { conv_before_upsample!, upsample!, conv_last! }),
+            Upsampler.PixelShuffleDirect => upsample!.forward(b),
+            _ => conv_last!.forward(b),
+        });
+        if (Config.Upsampler is not (Upsampler.PixelShuffle or Upsampler.PixelShuffleDirect)) y = x + y;
         body.Dispose();
         return (y / Config.ImgRange + meanT).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Converted to bfloat16 or float16, the network keeps the residual stream's LayerNorms (patch_embed's, norm)
+    /// in float32 (<see cref="MixedPrecision"/>; the blocks keep theirs).</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var keep = MixedPrecision.Keep(dtype, [patch_embed, norm]);
+        base._to(dtype, non_blocking);
+        if (keep is not null) MixedPrecision.Restore(keep, [patch_embed, norm]);
+        return this;
+    }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var keep = MixedPrecision.Keep(dtype, [patch_embed, norm]);
+        base._to(device, dtype, non_blocking);
+        if (keep is not null) MixedPrecision.Restore(keep, [patch_embed, norm]);
+        return this;
     }
 
     /// <summary>Free heap memory kept between residual groups without being returned to the system.</summary>

@@ -29,7 +29,7 @@ public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
         Tensor c;
         using (var blocks = residual_group.forward(x))
         using (var y = blocks.permute(0, 3, 1, 2))
-            c = conv is Sequential seq ? ModuleChain.Run(y, ModuleChain.Of(seq)) : conv.forward(y);
+            c = MixedPrecision.Run(conv.parameters().First(), y, t => conv is Sequential seq ? ModuleChain.Run(t, ModuleChain.Of(seq)) : conv.forward(t));
         using var cl = c.permute(0, 2, 3, 1);
         var sum = cl + x;
         c.Dispose();

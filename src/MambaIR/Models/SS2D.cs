@@ -17,12 +17,12 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
     const int K = 4;
     private readonly Linear in_proj;
     private readonly Conv2d conv2d;
-    private readonly Parameter x_proj_weight;   // (K, R + 2N, D_i)
-    private readonly Parameter dt_projs_weight; // (K, D_i, R)
+    private Parameter x_proj_weight;   // (K, R + 2N, D_i)
+    private Parameter dt_projs_weight; // (K, D_i, R)
     private Parameter dt_projs_bias;   // (K, D_i)
     private Parameter A_logs;          // (K·D_i, N)
     private Parameter Ds;              // (K·D_i)
-    private readonly LayerNorm out_norm;
+    private LayerNorm out_norm;
     private readonly Linear out_proj;
     private readonly long dInner, dState, dtRank;
 
@@ -55,32 +55,47 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Converting to bfloat16 or float16 keeps A_logs, Ds and dt_projs_bias in float32 (<see cref="ScanParameterPrecision"/>).</summary>
+    /// <summary>
+    /// Converted to bfloat16 or float16, SS2D keeps its scan core in float32: A_logs, Ds and dt_projs_bias
+    /// (<see cref="ScanParameterPrecision"/>), x_proj and dt_proj (δ, B and C are made in float32 from the float32 copy of
+    /// the convolved input) and out_norm (the four directions are merged and normalised in float32); in_proj, the
+    /// depthwise convolution, the gate and out_proj run in the reduced type. Measured on the bundled ×2 model, Set5, in
+    /// bfloat16: −0.044 dB with everything in bfloat16, −0.026 dB with the residual stream in float32
+    /// (<see cref="MixedPrecision"/>), and with this core in float32 as well see docs/BENCHMARKS.md §10.
+    /// </summary>
     protected override nn.Module _to(ScalarType dtype, bool non_blocking)
     {
-        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        var keep = MixedPrecision.Keep(dtype, [out_norm], A_logs, Ds, dt_projs_bias, x_proj_weight, dt_projs_weight);
         base._to(dtype, non_blocking);
-        if (keep is not null) KeepScanParametersInFloat32(keep);
+        if (keep is not null) KeepCoreInFloat32(keep);
         return this;
     }
 
     protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
     {
-        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
+        var keep = MixedPrecision.Keep(dtype, [out_norm], A_logs, Ds, dt_projs_bias, x_proj_weight, dt_projs_weight);
         base._to(device, dtype, non_blocking);
-        if (keep is not null) KeepScanParametersInFloat32(keep);
+        if (keep is not null) KeepCoreInFloat32(keep);
         return this;
     }
 
-    void KeepScanParametersInFloat32(Tensor[] keep)
+    void KeepCoreInFloat32(List<Tensor> keep)
     {
-        A_logs = ScanParameterPrecision.Restore(keep[0], A_logs);
-        Ds = ScanParameterPrecision.Restore(keep[1], Ds);
-        dt_projs_bias = ScanParameterPrecision.Restore(keep[2], dt_projs_bias);
+        var loose = MixedPrecision.Restore(keep, [out_norm]);
+        A_logs = ScanParameterPrecision.Restore(loose[0], A_logs);
+        Ds = ScanParameterPrecision.Restore(loose[1], Ds);
+        dt_projs_bias = ScanParameterPrecision.Restore(loose[2], dt_projs_bias);
+        x_proj_weight = ScanParameterPrecision.Restore(loose[3], x_proj_weight);
+        dt_projs_weight = ScanParameterPrecision.Restore(loose[4], dt_projs_weight);
         ConditionallyRegisterParameter(nameof(A_logs), A_logs);
         ConditionallyRegisterParameter(nameof(Ds), Ds);
         ConditionallyRegisterParameter(nameof(dt_projs_bias), dt_projs_bias);
+        ConditionallyRegisterParameter(nameof(x_proj_weight), x_proj_weight);
+        ConditionallyRegisterParameter(nameof(dt_projs_weight), dt_projs_weight);
     }
+
+    /// <summary>in_proj's weight: its type is the one SS2D takes its input in.</summary>
+    internal Tensor InputWeight => in_proj.weight!;
 
     Ss2dWeights Weights => new(in_proj.weight!, conv2d.weight!, conv2d.bias!, x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds,
         out_norm.weight!, out_norm.bias!, out_norm.eps, out_proj.weight!);
@@ -111,7 +126,9 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
         var y = ScanFourWays(x);
-        y = out_norm.forward(y) * nn.functional.silu(parts[1]);
+        y = out_norm.forward(y);
+        if (y.dtype != parts[1].dtype) y = y.to(parts[1].dtype); // back to the reduced type for the gate and out_proj
+        y = y * nn.functional.silu(parts[1]);
         return out_proj.forward(y).MoveToOuterDisposeScope();
     }
 
@@ -120,7 +137,8 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
     {
         long b = x.shape[0], h = x.shape[2], w = x.shape[3], l = h * w;
         // The four orders written straight into one (B, 4, D_i, L) buffer: row-major, column-major, both reversed.
-        var xs = empty(new[] { b, K, dInner, l }, dtype: x.dtype, device: x.device);
+        // In reduced precision the core (x_proj, dt_proj, the scan, the merge) runs in x_proj's type, float32.
+        var xs = empty(new[] { b, K, dInner, l }, dtype: x_proj_weight.dtype, device: x.device);
         xs.select(1, 0).view(b, dInner, h, w).copy_(x);
         xs.select(1, 1).view(b, dInner, w, h).copy_(x.transpose(2, 3));
         xs.narrow(1, 2, 2).copy_(xs.narrow(1, 0, 2).flip(-1));

@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,10 +14,10 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm ln_1;
     private readonly SS2D self_attention;
-    private readonly Parameter skip_scale;
+    private Parameter skip_scale;
     private readonly ChannelAttentionBlock conv_blk;
     private readonly LayerNorm ln_2;
-    private readonly Parameter skip_scale2;
+    private Parameter skip_scale2;
     private readonly double dropPathRate;
 
     /// <param name="config">The network hyper-parameters.</param>
@@ -35,6 +36,42 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Converted to bfloat16 or float16, the block keeps its LayerNorms and skip scales in float32 and its residual
+    /// stream in its input's type; SS2D and the CAB run in the reduced type (<see cref="MixedPrecision"/>).</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    {
+        var keep = MixedPrecision.Keep(dtype, [ln_1, ln_2], skip_scale, skip_scale2);
+        base._to(dtype, non_blocking);
+        if (keep is not null) RestoreFloat32(keep);
+        return this;
+    }
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    {
+        var keep = MixedPrecision.Keep(dtype, [ln_1, ln_2], skip_scale, skip_scale2);
+        base._to(device, dtype, non_blocking);
+        if (keep is not null) RestoreFloat32(keep);
+        return this;
+    }
+
+    void RestoreFloat32(List<Tensor> keep)
+    {
+        var loose = MixedPrecision.Restore(keep, [ln_1, ln_2]);
+        skip_scale = ScanParameterPrecision.Restore(loose[0], skip_scale);
+        skip_scale2 = ScanParameterPrecision.Restore(loose[1], skip_scale2);
+        ConditionallyRegisterParameter(nameof(skip_scale), skip_scale);
+        ConditionallyRegisterParameter(nameof(skip_scale2), skip_scale2);
+    }
+
+    /// <summary>The type of the residual stream the block expects: its parameters' type, or float32 when it was converted to a
+    /// reduced type (<see cref="MixedPrecision"/>).</summary>
+    public ScalarType ResidualType => skip_scale.dtype;
+
+    /// <summary>True when the branches run in another type than the residual stream (reduced precision).</summary>
+    bool Mixed(Tensor x) => BranchWeight.dtype != x.dtype;
+
+    Tensor BranchWeight => self_attention.InputWeight;
+
     public override Tensor forward(Tensor x) => Forward(x, consume: false);
 
     /// <summary>forward(<paramref name="x"/>), freeing <paramref name="x"/> (handed over by the caller) as soon as the block
@@ -48,7 +85,9 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         bool inPlace = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
         Tensor u;
-        if (inPlace) u = self_attention.ForwardNormalising(x, ln_1);
+        bool mixed = Mixed(x);
+        if (mixed) using (var normed = ln_1.forward(x)) u = MixedPrecision.Run(BranchWeight, normed, self_attention.forward);
+        else if (inPlace) u = self_attention.ForwardNormalising(x, ln_1);
         else using (var normed = ln_1.forward(x)) u = self_attention.forward(normed);
         var dropped = DropPath.Apply(u, dropPathRate, training);
         if (!ReferenceEquals(dropped, u)) { u.Dispose(); u = dropped; }
@@ -61,7 +100,7 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         var normed2 = ln_2.forward(u);
         var cl = normed2.permute(0, 3, 1, 2);
         normed2.Dispose();
-        using (var c = conv_blk.ForwardConsuming(cl))
+        using (var c = mixed ? MixedPrecision.Run(BranchWeight, cl, conv_blk.ForwardConsuming) : conv_blk.ForwardConsuming(cl))
             cab = c.permute(0, 2, 3, 1);
         Tensor y;
         if (inPlace && cab.is_contiguous()) y = cab.addcmul_(u, skip_scale2, 1);

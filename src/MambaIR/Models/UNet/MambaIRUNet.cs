@@ -112,8 +112,12 @@ public sealed class MambaIRUNet : nn.Module<Tensor, Tensor>
 
     static Tensor Run(ModuleList<VSSBlock> blocks, Tensor x)
     {
+        if (blocks.Count == 0) return x;
+        // In reduced precision the blocks' residual stream is float32 (MixedPrecision); the U-Net's own layers are not.
+        var type = x.dtype;
+        if (blocks[0].ResidualType != type) x = x.to(blocks[0].ResidualType);
         foreach (var block in blocks) x = block.call(x); // call runs hooks (overlapped gradient reduction in data-parallel training)
-        return x;
+        return x.dtype == type ? x : x.to(type);
     }
 
     static Tensor Reduce(Conv2d conv, Tensor x) => ToTokens(conv.forward(x.permute(0, 3, 1, 2)));
