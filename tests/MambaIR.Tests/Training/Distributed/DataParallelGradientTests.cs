@@ -56,22 +56,13 @@ public class DataParallelGradientTests
             var initial = start.Select(p => p.detach().clone()).ToArray();
             var single = Train(nets[0], lq, gt, null);
             var group = InProcessAllReduce.CreateGroup(world, TimeSpan.FromMinutes(5));
-            var results = new RunResult[world];
-            var errors = new Exception?[world];
             int share = GlobalBatch / world;
-            var threads = Enumerable.Range(0, world).Select(r => new Thread(() =>
+            var results = ThreadRanks.Run(world, TimeSpan.FromMinutes(5), r =>
             {
-                try
-                {
-                    using var myLq = lq.narrow(0, r * share, share);
-                    using var myGt = gt.narrow(0, r * share, share);
-                    results[r] = Train(nets[r + 1], myLq, myGt, group[r]);
-                }
-                catch (Exception e) { errors[r] = e; }
-            })).ToArray();
-            foreach (var t in threads) t.Start();
-            foreach (var t in threads) t.Join();
-            foreach (var e in errors) if (e != null) throw new Xunit.Sdk.XunitException($"a rank failed: {e}");
+                using var myLq = lq.narrow(0, r * share, share);
+                using var myGt = gt.narrow(0, r * share, share);
+                return Train(nets[r + 1], myLq, myGt, group[r]);
+            });
 
             for (int r = 0; r < world; r++)
             {
@@ -111,16 +102,5 @@ public class DataParallelGradientTests
         return new RunResult(first, weights, local);
     }
 
-    static double MaxDiff(Tensor[] a, Tensor[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double m = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            Assert.Equal(a[i].shape, b[i].shape);
-            using var d = (a[i] - b[i]).abs().max();
-            m = Math.Max(m, d.item<double>());
-        }
-        return m;
-    }
+    static double MaxDiff(Tensor[] a, Tensor[] b) => ThreadRanks.MaxDiff(a, b);
 }

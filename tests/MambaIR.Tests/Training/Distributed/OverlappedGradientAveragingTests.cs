@@ -65,22 +65,13 @@ public class OverlappedGradientAveragingTests
 
             var single = Train(nets[0], lq, gt, null, capBytes);
             var group = InProcessAllReduce.CreateGroup(world, TimeSpan.FromMinutes(5));
-            var results = new Result[world];
-            var errors = new Exception?[world];
             int share = GlobalBatch / world;
-            var threads = Enumerable.Range(0, world).Select(r => new Thread(() =>
+            var results = ThreadRanks.Run(world, TimeSpan.FromMinutes(5), r =>
             {
-                try
-                {
-                    using var myLq = lq.narrow(0, r * share, share);
-                    using var myGt = gt.narrow(0, r * share, share);
-                    results[r] = Train(nets[r + 1], myLq, myGt, group[r], capBytes);
-                }
-                catch (Exception e) { errors[r] = e; }
-            })).ToArray();
-            foreach (var t in threads) t.Start();
-            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(5)), "a rank hung");
-            foreach (var e in errors) if (e != null) throw new Xunit.Sdk.XunitException($"a rank failed: {e}");
+                using var myLq = lq.narrow(0, r * share, share);
+                using var myGt = gt.narrow(0, r * share, share);
+                return Train(nets[r + 1], myLq, myGt, group[r], capBytes);
+            });
             foreach (var g in group) g.Dispose();
 
             var u = TinyModels.UNet();
@@ -129,21 +120,12 @@ public class OverlappedGradientAveragingTests
                 foreach (var (p, q) in n.parameters().Zip(nets[0].parameters())) p.copy_(q);
         var single = Train(nets[0], lq, gt, null, 1);
         var group = InProcessAllReduce.CreateGroup(2, TimeSpan.FromMinutes(2));
-        var results = new Result[2];
-        var errors = new Exception?[2];
-        var threads = Enumerable.Range(0, 2).Select(r => new Thread(() =>
+        var results = ThreadRanks.Run(2, TimeSpan.FromMinutes(2), r =>
         {
-            try
-            {
-                using var a = lq.narrow(0, r * 2, 2);
-                using var b = gt.narrow(0, r * 2, 2);
-                results[r] = Train(nets[r + 1], a, b, group[r], 1);
-            }
-            catch (Exception e) { errors[r] = e; }
-        })).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a rank hung");
-        foreach (var e in errors) if (e != null) throw new Xunit.Sdk.XunitException($"a rank failed: {e}");
+            using var a = lq.narrow(0, r * 2, 2);
+            using var b = gt.narrow(0, r * 2, 2);
+            return Train(nets[r + 1], a, b, group[r], 1);
+        });
         for (int r = 0; r < 2; r++)
         {
             Assert.Contains("conv runs more than once per forward", results[r].Plan);
@@ -192,16 +174,5 @@ public class OverlappedGradientAveragingTests
         return new Result(grads, losses, weights, stats, overlap?.Plan ?? "");
     }
 
-    static double MaxDiff(Tensor[] a, Tensor[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double m = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            Assert.Equal(a[i].shape, b[i].shape);
-            using var d = (a[i] - b[i]).abs().max();
-            m = Math.Max(m, d.item<double>());
-        }
-        return m;
-    }
+    static double MaxDiff(Tensor[] a, Tensor[] b) => ThreadRanks.MaxDiff(a, b);
 }
