@@ -81,7 +81,7 @@ public sealed class AttentiveLayer : nn.Module
 /// out = conv(layers(X) as an image) + X; the layers under <c>residual_group.layers.{j}</c> (shift 0 for even j,
 /// ws/2 for odd j), the closing conv under <c>conv</c>.
 /// </summary>
-public sealed class AttentiveGroup : nn.Module
+public sealed class AttentiveGroup : nn.Module<Tensor, Tensor>
 {
     private readonly LayerStack residual_group;
     private readonly nn.Module<Tensor, Tensor> conv;
@@ -96,8 +96,21 @@ public sealed class AttentiveGroup : nn.Module
     /// <summary>Whether any layer of the group uses shifted windows (depth ≥ 2).</summary>
     public bool HasShiftedLayers => residual_group.HasShiftedLayers;
 
+    /// <summary>The forward's shared state, set by the network around its call of the group (<see cref="Forward"/>).</summary>
+    V2ForwardContext? _context;
+
+    /// <summary><see cref="forward"/> with <paramref name="ctx"/>, invoked through <c>call</c> so that the group's hooks run
+    /// (data-parallel training reduces each group's gradients during the backward, OverlappedGradientAveraging).</summary>
     internal Tensor Forward(Tensor x, V2ForwardContext ctx)
     {
+        _context = ctx;
+        try { return call(x); }
+        finally { _context = null; }
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var ctx = _context ?? throw new InvalidOperationException("an attentive group runs inside MambaIRv2's forward, which passes it the window plans");
         using var scope = NewDisposeScope();
         var y = TokenLayout.AsImage(residual_group.Forward(x, ctx), ctx.Height, ctx.Width);
         return (TokenLayout.AsTokens(conv.forward(y)) + x).MoveToOuterDisposeScope();

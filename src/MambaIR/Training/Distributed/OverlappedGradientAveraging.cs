@@ -9,7 +9,7 @@ namespace MambaIR.Training.Distributed;
 /// <summary>
 /// Averages the gradients over the ranks while the backward is still running, bucket by bucket, as PyTorch's
 /// DistributedDataParallel does. The units are the network's outermost sub-modules that its forward invokes through
-/// <c>call</c> (TorchSharp's hook-running call; MambaIR's residual groups, the U-Net's blocks): a forward pre-hook
+/// <c>call</c> (TorchSharp's hook-running call; MambaIR's residual groups, MambaIRv2's attentive groups, the U-Net's blocks): a forward pre-hook
 /// records the order they run in and puts a <see cref="GradientReadyMarker"/> on each unit's input. Consecutive units
 /// form buckets (<see cref="GradientBucketPlan"/>); when the markers of all units of a bucket have fired, its gradients are
 /// final and their reduction starts (<see cref="IGradientAllReduce.BeginAllReduce"/>) while the backward goes on.

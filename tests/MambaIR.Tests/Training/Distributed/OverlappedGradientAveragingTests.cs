@@ -40,16 +40,19 @@ public class OverlappedGradientAveragingTests
 
     public static TheoryData<string, int, long> Cases => new()
     {
-        { "mambair", 2, 1 }, { "mambair", 3, 1 }, { "mambair", 2, 1L << 40 }, { "unet", 2, 1 },
+        { "mambair", 2, 1 }, { "mambair", 3, 1 }, { "mambair", 2, 1L << 40 }, { "unet", 2, 1 }, { "v2", 2, 1 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void BucketsReducedDuringTheBackward_MatchOneProcessOnTheWholeBatch(string network, int world, long capBytes)
     {
-        Func<Module<Tensor, Tensor>> factory = network == "unet"
-            ? () => new MambaIRUNet(TinyModels.UNet())
-            : () => new MambaIRNet(TinyModels.Light() with { Depths = [1, 1, 1] }, dropPathRate: 0);
+        Func<Module<Tensor, Tensor>> factory = network switch
+        {
+            "unet" => () => new MambaIRUNet(TinyModels.UNet()),
+            "v2" => () => TinyModels.V2().CreateNetwork(),
+            _ => () => new MambaIRNet(TinyModels.Light() with { Depths = [1, 1, 1] }, dropPathRate: 0),
+        };
         int scale = network == "unet" ? 1 : 2, size = network == "unet" ? 16 : 8;
         manual_seed(20261203);
         using var lq = rand(GlobalBatch, 3, size, size, dtype: ScalarType.Float64);
@@ -75,9 +78,13 @@ public class OverlappedGradientAveragingTests
             foreach (var g in group) g.Dispose();
 
             var u = TinyModels.UNet();
-            int units = network == "unet" // encoder and decoder levels 1–3, the latent level, the refinement: one unit per block
-                ? 2 * (u.NumBlocks[0] + u.NumBlocks[1] + u.NumBlocks[2]) + u.NumBlocks[3] + u.NumRefinementBlocks
-                : 3;                      // the residual groups
+            int units = network switch
+            {
+                // encoder and decoder levels 1–3, the latent level, the refinement: one unit per block
+                "unet" => 2 * (u.NumBlocks[0] + u.NumBlocks[1] + u.NumBlocks[2]) + u.NumBlocks[3] + u.NumRefinementBlocks,
+                "v2" => TinyModels.V2().Depths.Count, // the attentive groups
+                _ => 3,                               // the residual groups
+            };
             for (int r = 0; r < world; r++)
             {
                 for (int step = 0; step < Steps; step++)
@@ -91,10 +98,10 @@ public class OverlappedGradientAveragingTests
                 Assert.True(w <= 1e-10, $"rank {r}: weights after {Steps} steps differ by {w:E2}");
                 // The first step observes; from the second on, every bucket is reduced inside the backward (what is left
                 // for the end: the layers before the first unit and after the last, and the loss).
-                // (The U-Net also calls the convolutions of its resampling Sequentials as units.)
+                // (The U-Net and MambaIRv2 also call the convolutions of Sequentials as units.)
                 int buckets = results[r].Overlap[1].Buckets;
                 if (capBytes > 1) Assert.Equal(1, buckets);
-                else if (network == "unet") Assert.True(buckets >= units, $"{buckets} buckets for {units} blocks: {results[r].Plan}");
+                else if (network is "unet" or "v2") Assert.True(buckets >= units, $"{buckets} buckets for {units} blocks: {results[r].Plan}");
                 else Assert.Equal(units, buckets);
                 Assert.Equal((0, 0), results[r].Overlap[0]);
                 Assert.Equal(buckets, results[r].Overlap[1].DuringBackward);
