@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using MambaIR.Native;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -96,12 +97,12 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
             using (features)
             using (var deep = AfterBody(features))
             using (var shallow = ConvFirst(x))
-                body = deep + shallow;
+                body = ScalarOne.Add(deep, shallow);
         }
         else
         {
             var first = ConvFirst(x);
-            body = AfterBody(ForwardFeatures(first, lean: false)) + first;
+            body = ScalarOne.Add(AfterBody(ForwardFeatures(first, lean: false)), first);
         }
         Tensor y = MixedPrecision.Run(w, body, b => Config.Upsampler switch
         {
@@ -109,7 +110,7 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
             Upsampler.PixelShuffleDirect => upsample!.forward(b),
             _ => conv_last!.forward(b),
         });
-        if (Config.Upsampler is not (Upsampler.PixelShuffle or Upsampler.PixelShuffleDirect)) y = x + y;
+        if (Config.Upsampler is not (Upsampler.PixelShuffle or Upsampler.PixelShuffleDirect)) y = ScalarOne.Add(x, y);
         body.Dispose();
         return (y / Config.ImgRange + meanT).MoveToOuterDisposeScope();
     }

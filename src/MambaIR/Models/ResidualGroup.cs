@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,7 +32,7 @@ public sealed class ResidualGroup : nn.Module<Tensor, Tensor>
         using (var y = blocks.permute(0, 3, 1, 2))
             c = MixedPrecision.Run(conv.parameters().First(), y, t => conv is Sequential seq ? ModuleChain.Run(t, ModuleChain.Of(seq)) : conv.forward(t));
         using var cl = c.permute(0, 2, 3, 1);
-        var sum = cl + x;
+        var sum = ScalarOne.Add(cl, x);
         c.Dispose();
         return sum.MoveToOuterDisposeScope();
     }

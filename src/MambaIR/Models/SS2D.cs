@@ -162,7 +162,7 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         var inv = outY.narrow(1, 2, 2).flip(-1);                                 // directions 2, 3 un-reversed
         var wh = outY.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
         var invWh = inv.select(1, 1).view(b, -1, w, h).transpose(2, 3).contiguous().view(b, -1, l);
-        var y = outY.select(1, 0) + inv.select(1, 0) + wh + invWh;
+        var y = ScalarOne.Add(outY.select(1, 0), inv.select(1, 0)).add_(wh, ScalarOne.Value).add_(invWh, ScalarOne.Value);
         return y.transpose(1, 2).contiguous().view(b, h, w, -1);
     }
 }

@@ -92,7 +92,7 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         var dropped = DropPath.Apply(u, dropPathRate, training);
         if (!ReferenceEquals(dropped, u)) { u.Dispose(); u = dropped; }
         if (inPlace) u.addcmul_(x, skip_scale, 1);
-        else { var sum = x * skip_scale + u; u.Dispose(); u = sum; }
+        else { var sum = ScalarOne.Add(x * skip_scale, u); u.Dispose(); u = sum; }
         if (consume) x.Dispose();
         // The CAB convolutions run on the channels-last memory of ln_2's output (no NCHW copy); their output permuted
         // back is (B, H, W, C) in memory order again. ln_2's output is freed once the first convolution has read it.
@@ -104,7 +104,7 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
             cab = c.permute(0, 2, 3, 1);
         Tensor y;
         if (inPlace && cab.is_contiguous()) y = cab.addcmul_(u, skip_scale2, 1);
-        else { y = (u * skip_scale2 + cab).contiguous(); cab.Dispose(); }
+        else { y = ScalarOne.Add(u * skip_scale2, cab).contiguous(); cab.Dispose(); }
         u.Dispose();
         return y.MoveToOuterDisposeScope();
     }

@@ -62,15 +62,15 @@ public sealed class ChunkedSelectiveScan : ISelectiveScan
             var fromStart = xs.cumsum(-1);                                                // Σ_{k≤t} x_k inside each chunk
             // Chunk level: end state E_c = exp(total_c)·E_{c-1} + local_c[T-1], with E_{-1} = h.
             var totals = fromStart.select(-1, t - 1);                                      // (Bt, Dm, N, k)
-            var ends = DecayWeights(totals).matmul(local.select(-1, t - 1).unsqueeze(-1)).squeeze(-1)
-                       + totals.cumsum(-1).exp() * h.unsqueeze(-1);                        // (Bt, Dm, N, k)
+            var ends = ScalarOne.Add(DecayWeights(totals).matmul(local.select(-1, t - 1).unsqueeze(-1)).squeeze(-1),
+                       totals.cumsum(-1).exp() * h.unsqueeze(-1));                        // (Bt, Dm, N, k)
             var starts = cat(new[] { h.unsqueeze(-1), ends.narrow(-1, 0, k - 1) }, dim: -1);
-            var states = local + fromStart.exp() * starts.unsqueeze(-1);                  // (Bt, Dm, N, k, T)
+            var states = ScalarOne.Add(local, fromStart.exp() * starts.unsqueeze(-1));                  // (Bt, Dm, N, k, T)
             ys.Add((states * c.narrow(3, first, k)).sum(2).reshape(bt, dm, k * t).MoveToOuterDisposeScope());
             h = ends.select(-1, k - 1).MoveToOuterDisposeScope();
         }
         Tensor y = cat(ys, dim: -1).narrow(-1, 0, l);
-        Tensor output = x.D is null ? y : y + x.U * x.D.unsqueeze(-1);
+        Tensor output = x.D is null ? y : ScalarOne.Add(y, x.U * x.D.unsqueeze(-1));
         if (x.Z is not null) output = output * nn.functional.silu(x.Z);
         return new SelectiveScanResult(output.MoveToOuterDisposeScope(), x.ReturnLastState ? h.MoveToOuterDisposeScope() : null);
     }

@@ -29,7 +29,7 @@ public sealed record SelectiveScanInputs(
     public Tensor EffectiveDelta()
     {
         Tensor delta = Delta;
-        if (DeltaBias is not null) delta = delta + DeltaBias.unsqueeze(-1);
+        if (DeltaBias is not null) delta = ScalarOne.Add(delta, DeltaBias.unsqueeze(-1));
         return DeltaSoftplus ? nn.functional.softplus(delta, beta: 1, threshold: 20) : delta;
     }
 

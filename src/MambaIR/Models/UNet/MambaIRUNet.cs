@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,8 +104,8 @@ public sealed class MambaIRUNet : nn.Module<Tensor, Tensor>
 
         var img = dec1.permute(0, 3, 1, 2);
         Tensor y = skip_conv is null
-            ? output.forward(img) + inp
-            : output.forward(img + skip_conv.forward(embedded));
+            ? ScalarOne.Add(output.forward(img), inp)
+            : output.forward(ScalarOne.Add(img, skip_conv.forward(embedded)));
         return y.narrow(2, 0, h0).narrow(3, 0, wd0).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,15 +65,15 @@ public sealed class AttentiveLayer : nn.Module
         var plan = shiftSize > 0 ? ctx.ShiftedWindows! : ctx.Windows;
         var windows = TokenLinear.Forward(wqkv, norm1.forward(x.index_select(1, plan.Order))).view(-1, ws * ws, 3 * c);
         var attn = win_mhsa.Forward(windows, ctx.RelativePositionIndex, plan);
-        var xWin = attn.view(b, n, c).index_select(1, plan.Inverse) + shortcut;
-        xWin = convffn1.Forward(norm2.forward(xWin), h, w) + xWin;
-        x = shortcut * scale1 + xWin;
+        var xWin = ScalarOne.Add(attn.view(b, n, c).index_select(1, plan.Inverse), shortcut);
+        xWin = ScalarOne.Add(convffn1.Forward(norm2.forward(xWin), h, w), xWin);
+        x = ScalarOne.Add(shortcut * scale1, xWin);
 
         // Part 2: attentive state space + FFN.
         shortcut = x;
-        var xAca = assm.Forward(norm3.forward(x), h, w, embeddingA.weight!, ctx.Noise) + x;
-        x = xAca + convffn2.Forward(norm4.forward(xAca), h, w);
-        return (shortcut * scale2 + x).MoveToOuterDisposeScope();
+        var xAca = ScalarOne.Add(assm.Forward(norm3.forward(x), h, w, embeddingA.weight!, ctx.Noise), x);
+        x = ScalarOne.Add(xAca, convffn2.Forward(norm4.forward(xAca), h, w));
+        return ScalarOne.Add(shortcut * scale2, x).MoveToOuterDisposeScope();
     }
 }
 
@@ -113,7 +114,7 @@ public sealed class AttentiveGroup : nn.Module<Tensor, Tensor>
         var ctx = _context ?? throw new InvalidOperationException("an attentive group runs inside MambaIRv2's forward, which passes it the window plans");
         using var scope = NewDisposeScope();
         var y = TokenLayout.AsImage(residual_group.Forward(x, ctx), ctx.Height, ctx.Width);
-        return (TokenLayout.AsTokens(conv.forward(y)) + x).MoveToOuterDisposeScope();
+        return ScalarOne.Add(TokenLayout.AsTokens(conv.forward(y)), x).MoveToOuterDisposeScope();
     }
 
     /// <summary>The official <c>BasicBlock</c>: the attentive layers, key <c>layers.{j}</c>.</summary>

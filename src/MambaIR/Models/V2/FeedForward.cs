@@ -1,3 +1,4 @@
+using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public sealed class ConvFfn : FeedForward
         // (B, L, C) memory seen as (B, C, H, W) channels-last: the conv runs without a transposed copy.
         var img = TokenLayout.AsImage(hid, h, w);
         var conv = TokenLayout.AsTokens(dwconv.forward(img));
-        return TokenLinear.Forward(fc2, hid + conv).MoveToOuterDisposeScope();
+        return TokenLinear.Forward(fc2, ScalarOne.Add(hid, conv)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The official <c>dwconv</c> module: <c>depthwise_conv</c> = [Conv2d k×k groups=C, GELU].</summary>
