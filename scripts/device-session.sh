@@ -4,7 +4,7 @@
 #   bash scripts/device-session.sh 1   the CUDA checks incl. the 1-rank NCCL binding and the overlapped all-reduce on NCCL's
 #                                      stream (issue 13); isolated training steps with the multi-tensor optimiser
 #                                      (issues 9, 10); MambaIRv2-B ×2 at 64×64 in three processes (issue 12); the host's CPU
-#                                      on 2 pinned cores: light ×2 64² / 128² beside SwinIR-light's figures of issue 11,
+#                                      on 2 pinned cores: light ×2 64² / 128² beside SwinIR-light (scripts/swinir_light_bench.py) and issue 11's figures,
 #                                      v2-light / v2-B ×2 64² beside issue 12's CPU figures
 #   bash scripts/device-session.sh 2   reduced precision on the GPU (issue 10 §3): light / classic ×2 at 128² and 256²
 #                                      in float32, bfloat16, float16, with TF32 on; the bundled ×2 model's Set5 PSNR in
@@ -27,6 +27,9 @@ case ${1:-} in
   bench train-light-x2-b16 80 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 2
   bench train-classic-x2-b4 80 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 2
   for i in 1 2 3; do bench "model-v2-b-x2-64-run$i" 40 bench model --device cuda --preset v2-b-x2 --size 64x64 --json --repeat 5 --warmup 2; done
+  # SwinIR-light x2 in PyTorch on the same 2 pinned cores (a re-implementation; see the script), then ours.
+  step swinir-light-cpu2 90 taskset -c 0,1 /opt/torch/.venv/bin/python scripts/swinir_light_bench.py --threads 2 --sizes 64,128 --repeat 5
+  grep '"SwinIR' "$log" | tail -2
   for p in light-x2:64 light-x2:128 v2-light-x2:64 v2-b-x2:64; do
     BENCH_PREFIX="taskset -c 0,1" bench "cpu2-${p%%:*}-${p##*:}" 60 bench model --device cpu --threads 2 --preset ${p%%:*} --size ${p##*:}x${p##*:} --json --repeat 5 --warmup 1
   done
