@@ -32,6 +32,7 @@ strip_natives() { # libtorch CPU binaries (hundreds of MB), natives of other pla
 dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
 strip_natives "$stage/cli"
 rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
+rm -rf "$stage/cli/models" # the bundled models travel in the working tree (assets/models); device-env.sh links them
 XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
 
 # The runtime, trimmed (see the header).
@@ -86,7 +87,11 @@ fi
 if [ $check = 1 ]; then
   # The trimmed runtime runs the CLI's commands that the GPU runs use (here on the CPU).
   rt=$(mktemp -d); tar -C "$rt" -xJf "$out/dotnet.tar.xz"; tar -C "$stage" -xJf "$out/cli.tar.xz"
-  DOTNET_ROOT=$rt/dotnet "$rt/dotnet/dotnet" "$stage/cli/MambaIR.Cli.dll" runtime >/dev/null && echo "trimmed runtime: runtime OK"
+  # The bundle has no CPU libtorch (the GPU machine's PyTorch provides one): use the NuGet cache's here.
+  lt=$(ls -d ~/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | tail -1)
+  MAMBAIR_LIBTORCH=${MAMBAIR_LIBTORCH:-$lt} DOTNET_ROOT=$rt/dotnet "$rt/dotnet/dotnet" "$stage/cli/MambaIR.Cli.dll" runtime >/dev/null && echo "trimmed runtime: runtime OK"
   rm -rf "$rt"
 fi
 du -sh "$out"/* "$out"
+# What travels to the device: this bundle plus the tracked working tree, 64 MiB in all.
+echo "with the tracked tree: $(( ($(du -cb "$out"/* | tail -1 | cut -f1) + $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)) / 1048576 )) MiB of 64"
