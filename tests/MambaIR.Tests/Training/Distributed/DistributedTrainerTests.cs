@@ -34,23 +34,11 @@ public class DistributedTrainerTests
             var single = Trainer.Train(TrainOptionsLoader.Load(opt, [.. common, "num_gpu=2"]), new TrainingRun { ExperimentsRoot = Path.Combine(dir, "single") });
 
             var group = InProcessAllReduce.CreateGroup(2, TimeSpan.FromMinutes(5));
-            var results = new TrainingResult?[2];
-            var errors = new Exception?[2];
             var lines = new List<string>[] { [], [] };
-            var threads = Enumerable.Range(0, 2).Select(r => new Thread(() =>
+            var results = ThreadRanks.Run(2, TimeSpan.FromMinutes(10), r => Trainer.Train(TrainOptionsLoader.Load(opt, common), new TrainingRun
             {
-                try
-                {
-                    results[r] = Trainer.Train(TrainOptionsLoader.Load(opt, common), new TrainingRun
-                    {
-                        ExperimentsRoot = Path.Combine(dir, "ranks"), Ranks = group[r], Output = l => { lock (lines[r]) lines[r].Add(l); },
-                    });
-                }
-                catch (Exception e) { errors[r] = e; }
-            })).ToArray();
-            foreach (var t in threads) t.Start();
-            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(10)), "a rank hung");
-            foreach (var e in errors) if (e != null) throw new Xunit.Sdk.XunitException($"a rank failed: {e}");
+                ExperimentsRoot = Path.Combine(dir, "ranks"), Ranks = group[r], Output = l => { lock (lines[r]) lines[r].Add(l); },
+            }));
 
             Assert.True(results[0]!.Completed && results[1]!.Completed);
             Assert.Equal(10, single.Losses.Count);

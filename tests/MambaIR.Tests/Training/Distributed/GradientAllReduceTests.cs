@@ -12,11 +12,7 @@ public class GradientAllReduceTests
     static void OnRanks(int world, Action<int, InProcessAllReduce> body)
     {
         var group = InProcessAllReduce.CreateGroup(world, TimeSpan.FromMinutes(2));
-        var errors = new Exception?[world];
-        var threads = Enumerable.Range(0, world).Select(r => new Thread(() => { try { body(r, group[r]); } catch (Exception e) { errors[r] = e; } })).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) t.Join();
-        foreach (var e in errors) if (e != null) throw new Xunit.Sdk.XunitException(e.ToString());
+        ThreadRanks.Run(world, TimeSpan.FromMinutes(5), r => body(r, group[r]));
     }
 
     static double[] Values(int rank, int tensor, int n) => Enumerable.Range(0, n).Select(i => Math.Sin(1 + rank * 31 + tensor * 7 + i) * Math.Pow(10, i % 5 - 2)).ToArray();

@@ -23,6 +23,9 @@ internal static class ThreadRanks
         return results;
     }
 
+    /// <summary><see cref="Run{T}"/> for ranks that return nothing.</summary>
+    public static void Run(int world, TimeSpan timeout, Action<int> rank) => Run(world, timeout, r => { rank(r); return 0; });
+
     /// <summary>The largest absolute difference between corresponding tensors (same count and shapes asserted).</summary>
     public static double MaxDiff(Tensor[] a, Tensor[] b)
     {
