@@ -117,18 +117,15 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
 
     /// <summary>Converted to bfloat16 or float16, the network keeps the residual stream's LayerNorms (patch_embed's, norm)
     /// in float32 (<see cref="MixedPrecision"/>; the blocks keep theirs).</summary>
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
-    {
-        var keep = MixedPrecision.Keep(dtype, [patch_embed, norm]);
-        base._to(dtype, non_blocking);
-        if (keep is not null) MixedPrecision.Restore(keep, [patch_embed, norm]);
-        return this;
-    }
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => KeepingNormsInFloat32(dtype, () => base._to(dtype, non_blocking));
 
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) => KeepingNormsInFloat32(dtype, () => base._to(device, dtype, non_blocking));
+
+    /// <summary>Runs libtorch's conversion (<paramref name="convert"/>), then puts the two norms back in float32 for a reduced type.</summary>
+    nn.Module KeepingNormsInFloat32(ScalarType dtype, Action convert)
     {
         var keep = MixedPrecision.Keep(dtype, [patch_embed, norm]);
-        base._to(device, dtype, non_blocking);
+        convert();
         if (keep is not null) MixedPrecision.Restore(keep, [patch_embed, norm]);
         return this;
     }

@@ -9,8 +9,12 @@ namespace MambaIR.Models;
 /// LayerNorms and the skip scales stay float32, and only the branches — SS2D, the channel-attention block, the
 /// convolutions — run in the reduced type, their inputs converted on the way in and their outputs on the way out. A
 /// residual stream in bfloat16 (8-bit mantissa) loses each block's small update against the large features: with the
-/// whole network in bfloat16 the bundled ×2 model lost 0.044 dB on Set5. The modules that own float32 parts capture their
-/// values before libtorch converts them (<see cref="Keep"/>) and put them back after (<see cref="Restore"/>).
+/// whole network in bfloat16 the bundled ×2 model lost 0.044 dB on Set5. The parameters that define a selective scan's
+/// dynamics — A_logs (A = −exp(A_logs)), Ds and the δ bias — stay float32 in every family (MambaIRv2 too): the scan runs
+/// and accumulates in float32 anyway (<see cref="SelectiveScan.Run"/> converts its inputs), and bfloat16's 8-bit mantissa
+/// would move A, and with it every decay exp(δ·A), by up to 0.4 %. The modules that own float32 parts capture their
+/// values before libtorch converts them (<see cref="Keep"/>) and put them back after (<see cref="Restore"/>,
+/// <see cref="Float32Parameter"/>).
 /// </summary>
 internal static class MixedPrecision
 {
@@ -49,5 +53,15 @@ internal static class MixedPrecision
             }
         }
         return kept.Skip(i).ToList();
+    }
+
+    /// <summary>A float32 parameter holding <paramref name="value"/> (a value <see cref="Restore"/> returned, taken over), on
+    /// the device of <paramref name="like"/> (the converted parameter it replaces) and as trainable as it.</summary>
+    public static TorchSharp.Modules.Parameter Float32Parameter(Tensor value, TorchSharp.Modules.Parameter like)
+    {
+        using var noGrad = no_grad();
+        var data = value.to(like.device);
+        if (!ReferenceEquals(data, value)) value.Dispose();
+        return new TorchSharp.Modules.Parameter(data.DetachFromDisposeScope(), like.requires_grad);
     }
 }

@@ -57,41 +57,34 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Converted to bfloat16 or float16, SS2D keeps its scan core in float32: A_logs, Ds and dt_projs_bias
-    /// (<see cref="ScanParameterPrecision"/>), x_proj and dt_proj (δ, B and C are made in float32 from the float32 copy of
+    /// (<see cref="MixedPrecision"/>), x_proj and dt_proj (δ, B and C are made in float32 from the float32 copy of
     /// the convolved input) and out_norm (the four directions are merged and normalised in float32); in_proj, the
     /// depthwise convolution, the gate and out_proj run in the reduced type. Measured on the bundled ×2 model, Set5, in
     /// bfloat16: −0.044 dB with everything in bfloat16, −0.026 dB with the residual stream in float32
     /// (<see cref="MixedPrecision"/>), and with this core in float32 as well see docs/BENCHMARKS.md §10.
     /// </summary>
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => KeepingCoreInFloat32(dtype, () => base._to(dtype, non_blocking));
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) => KeepingCoreInFloat32(dtype, () => base._to(device, dtype, non_blocking));
+
+    /// <summary>Runs libtorch's conversion (<paramref name="convert"/>), then puts the core back in float32 for a reduced type.</summary>
+    nn.Module KeepingCoreInFloat32(ScalarType dtype, Action convert)
     {
         var keep = MixedPrecision.Keep(dtype, [out_norm], A_logs, Ds, dt_projs_bias, x_proj_weight, dt_projs_weight);
-        base._to(dtype, non_blocking);
-        if (keep is not null) KeepCoreInFloat32(keep);
-        return this;
-    }
-
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        var keep = MixedPrecision.Keep(dtype, [out_norm], A_logs, Ds, dt_projs_bias, x_proj_weight, dt_projs_weight);
-        base._to(device, dtype, non_blocking);
-        if (keep is not null) KeepCoreInFloat32(keep);
-        return this;
-    }
-
-    void KeepCoreInFloat32(List<Tensor> keep)
-    {
+        convert();
+        if (keep is null) return this;
         var loose = MixedPrecision.Restore(keep, [out_norm]);
-        A_logs = ScanParameterPrecision.Restore(loose[0], A_logs);
-        Ds = ScanParameterPrecision.Restore(loose[1], Ds);
-        dt_projs_bias = ScanParameterPrecision.Restore(loose[2], dt_projs_bias);
-        x_proj_weight = ScanParameterPrecision.Restore(loose[3], x_proj_weight);
-        dt_projs_weight = ScanParameterPrecision.Restore(loose[4], dt_projs_weight);
+        A_logs = MixedPrecision.Float32Parameter(loose[0], A_logs);
+        Ds = MixedPrecision.Float32Parameter(loose[1], Ds);
+        dt_projs_bias = MixedPrecision.Float32Parameter(loose[2], dt_projs_bias);
+        x_proj_weight = MixedPrecision.Float32Parameter(loose[3], x_proj_weight);
+        dt_projs_weight = MixedPrecision.Float32Parameter(loose[4], dt_projs_weight);
         ConditionallyRegisterParameter(nameof(A_logs), A_logs);
         ConditionallyRegisterParameter(nameof(Ds), Ds);
         ConditionallyRegisterParameter(nameof(dt_projs_bias), dt_projs_bias);
         ConditionallyRegisterParameter(nameof(x_proj_weight), x_proj_weight);
         ConditionallyRegisterParameter(nameof(dt_projs_weight), dt_projs_weight);
+        return this;
     }
 
     /// <summary>in_proj's weight: its type is the one SS2D takes its input in.</summary>

@@ -38,37 +38,27 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>Converted to bfloat16 or float16, the block keeps its LayerNorms and skip scales in float32 and its residual
     /// stream in its input's type; SS2D and the CAB run in the reduced type (<see cref="MixedPrecision"/>).</summary>
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => KeepingStreamInFloat32(dtype, () => base._to(dtype, non_blocking));
+
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) => KeepingStreamInFloat32(dtype, () => base._to(device, dtype, non_blocking));
+
+    /// <summary>Runs libtorch's conversion (<paramref name="convert"/>), then puts the norms and skip scales back in float32 for a reduced type.</summary>
+    nn.Module KeepingStreamInFloat32(ScalarType dtype, Action convert)
     {
         var keep = MixedPrecision.Keep(dtype, [ln_1, ln_2], skip_scale, skip_scale2);
-        base._to(dtype, non_blocking);
-        if (keep is not null) RestoreFloat32(keep);
-        return this;
-    }
-
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        var keep = MixedPrecision.Keep(dtype, [ln_1, ln_2], skip_scale, skip_scale2);
-        base._to(device, dtype, non_blocking);
-        if (keep is not null) RestoreFloat32(keep);
-        return this;
-    }
-
-    void RestoreFloat32(List<Tensor> keep)
-    {
+        convert();
+        if (keep is null) return this;
         var loose = MixedPrecision.Restore(keep, [ln_1, ln_2]);
-        skip_scale = ScanParameterPrecision.Restore(loose[0], skip_scale);
-        skip_scale2 = ScanParameterPrecision.Restore(loose[1], skip_scale2);
+        skip_scale = MixedPrecision.Float32Parameter(loose[0], skip_scale);
+        skip_scale2 = MixedPrecision.Float32Parameter(loose[1], skip_scale2);
         ConditionallyRegisterParameter(nameof(skip_scale), skip_scale);
         ConditionallyRegisterParameter(nameof(skip_scale2), skip_scale2);
+        return this;
     }
 
     /// <summary>The type of the residual stream the block expects: its parameters' type, or float32 when it was converted to a
     /// reduced type (<see cref="MixedPrecision"/>).</summary>
     public ScalarType ResidualType => skip_scale.dtype;
-
-    /// <summary>True when the branches run in another type than the residual stream (reduced precision).</summary>
-    bool Mixed(Tensor x) => BranchWeight.dtype != x.dtype;
 
     Tensor BranchWeight => self_attention.InputWeight;
 
@@ -85,7 +75,7 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         bool inPlace = !(is_grad_enabled() && (x.requires_grad || parameters().Any(p => p.requires_grad)));
         Tensor u;
-        bool mixed = Mixed(x);
+        bool mixed = BranchWeight.dtype != x.dtype; // the branches run in another type than the residual stream
         if (mixed) using (var normed = ln_1.forward(x)) u = MixedPrecision.Run(BranchWeight, normed, self_attention.forward);
         else if (inPlace) u = self_attention.ForwardNormalising(x, ln_1);
         else using (var normed = ln_1.forward(x)) u = self_attention.forward(normed);
@@ -100,7 +90,7 @@ public sealed class VSSBlock : nn.Module<Tensor, Tensor>
         var normed2 = ln_2.forward(u);
         var cl = normed2.permute(0, 3, 1, 2);
         normed2.Dispose();
-        using (var c = mixed ? MixedPrecision.Run(BranchWeight, cl, conv_blk.ForwardConsuming) : conv_blk.ForwardConsuming(cl))
+        using (var c = MixedPrecision.Run(BranchWeight, cl, conv_blk.ForwardConsuming))
             cab = c.permute(0, 2, 3, 1);
         Tensor y;
         if (inPlace && cab.is_contiguous()) y = cab.addcmul_(u, skip_scale2, 1);

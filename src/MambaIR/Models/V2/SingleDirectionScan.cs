@@ -44,31 +44,24 @@ public sealed class SingleDirectionScan : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Converting to bfloat16 or float16 keeps A_logs, Ds and dt_projs_bias in float32 (<see cref="ScanParameterPrecision"/>).</summary>
-    protected override nn.Module _to(ScalarType dtype, bool non_blocking)
-    {
-        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
-        base._to(dtype, non_blocking);
-        if (keep is not null) KeepScanParametersInFloat32(keep);
-        return this;
-    }
+    /// <summary>Converting to bfloat16 or float16 keeps A_logs, Ds and dt_projs_bias in float32 (<see cref="MixedPrecision"/>).</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => KeepingScanParametersInFloat32(dtype, () => base._to(dtype, non_blocking));
 
-    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking)
-    {
-        var keep = ScanParameterPrecision.Capture(dtype, A_logs, Ds, dt_projs_bias);
-        base._to(device, dtype, non_blocking);
-        if (keep is not null) KeepScanParametersInFloat32(keep);
-        return this;
-    }
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) => KeepingScanParametersInFloat32(dtype, () => base._to(device, dtype, non_blocking));
 
-    void KeepScanParametersInFloat32(Tensor[] keep)
+    /// <summary>Runs libtorch's conversion (<paramref name="convert"/>), then puts the scan's parameters back in float32 for a reduced type.</summary>
+    nn.Module KeepingScanParametersInFloat32(ScalarType dtype, Action convert)
     {
-        A_logs = ScanParameterPrecision.Restore(keep[0], A_logs);
-        Ds = ScanParameterPrecision.Restore(keep[1], Ds);
-        dt_projs_bias = ScanParameterPrecision.Restore(keep[2], dt_projs_bias);
+        var keep = MixedPrecision.Keep(dtype, [], A_logs, Ds, dt_projs_bias);
+        convert();
+        if (keep is null) return this;
+        A_logs = MixedPrecision.Float32Parameter(keep[0], A_logs);
+        Ds = MixedPrecision.Float32Parameter(keep[1], Ds);
+        dt_projs_bias = MixedPrecision.Float32Parameter(keep[2], dt_projs_bias);
         ConditionallyRegisterParameter(nameof(A_logs), A_logs);
         ConditionallyRegisterParameter(nameof(Ds), Ds);
         ConditionallyRegisterParameter(nameof(dt_projs_bias), dt_projs_bias);
+        return this;
     }
 
     /// <param name="u">The sorted sequence, (B, D, L).</param>
