@@ -9,10 +9,11 @@ namespace MambaIR.Training.Distributed;
 /// the ranks meet through <see cref="TcpRendezvous"/> at <c>MASTER_ADDR:MASTER_PORT</c>, rank 0 creates the NCCL
 /// unique id (<c>ncclGetUniqueId</c>) and sends its 128 bytes to every rank, each rank joins the communicator
 /// (<c>ncclCommInitRank</c>) on its device. A reduction flattens the tensors into one bucket per dtype and makes one
-/// <c>ncclAllReduce</c> per bucket, in place on the tensors' device memory (<see cref="TensorAddress"/>), on the legacy
-/// default stream, where libtorch queues its own work, so it is ordered after the backward and before the optimiser
-/// step without a host synchronisation. <see cref="BeginAllReduce"/> instead queues it on a stream of NCCL's own,
-/// ordered with libtorch's work by events, so gradient buckets travel while the backward computes the next ones. Average uses NCCL's <c>ncclAvg</c> (NCCL ≥ 2.10), else a sum then a division.
+/// <c>ncclAllReduce</c> per bucket, in place on the buckets' device memory (<see cref="TensorAddress"/>), on a stream of
+/// NCCL's own that an event orders after the work libtorch has queued on the default stream; the default stream waits
+/// for it by another event before the results are copied back, so a reduction sits between the backward and the
+/// optimiser step without a host synchronisation, and <see cref="BeginAllReduce"/>'s buckets travel while the backward
+/// computes the next ones. Average uses NCCL's <c>ncclAvg</c> (NCCL ≥ 2.10), else a sum then a division.
 /// The barrier synchronises the device and meets over the rendezvous connection.
 /// </summary>
 public sealed class NcclAllReduce : IGradientAllReduce
@@ -78,20 +79,11 @@ public sealed class NcclAllReduce : IGradientAllReduce
         _ => throw new NotSupportedException($"NCCL cannot reduce {dtype} tensors"),
     };
 
+    /// <summary>The reduction of <see cref="BeginAllReduce"/>, completed at once (still without a host synchronisation).</summary>
     public void AllReduce(IReadOnlyList<Tensor> tensors, AllReduceMode mode)
     {
-        ObjectDisposedException.ThrowIf(_comm == IntPtr.Zero, this);
-        if (tensors.Count == 0) return;
-        using var scope = NewDisposeScope();
-        foreach (var bucket in TensorBuckets.Flatten(tensors))
-        {
-            CheckDevice(bucket.Flat);
-            bool nativeAverage = mode == AllReduceMode.Average && _nccl.HasAverage;
-            Run(() => _nccl.AllReduce(TensorAddress.Of(bucket.Flat), bucket.Flat.numel(), TypeOf(bucket.Dtype),
-                nativeAverage ? Nccl.ReduceOp.Avg : Nccl.ReduceOp.Sum, _comm, IntPtr.Zero));
-            if (mode == AllReduceMode.Average && !nativeAverage) bucket.Flat.div_(WorldSize);
-            TensorBuckets.Scatter(bucket.Flat, tensors, bucket.Members);
-        }
+        using var pending = BeginAllReduce(tensors, mode);
+        pending.Complete();
     }
 
     /// <summary>Flattens the tensors on the default stream (libtorch's), then makes NCCL's stream wait for that point
