@@ -91,7 +91,7 @@ public sealed class EvalCommand : ICliCommand
             {
                 Routing = route,
                 Purpose = kind.Purpose(), Scale = kind == RestorationTask.SuperResolution ? level : 1, Channels = greyBaseline ? 1 : 3,
-                Device = ComputeDevice.Resolve(pr.GetValue(device)),
+                Device = evalDevice,
                 DType = CliOptions.TryParseDType(pr.GetValue(dtype))!.Value,
             });
             if (descriptor.Untrained) throw new ArgumentException($"--model {modelArg} is an untrained preset (random weights); evaluate a checkpoint or a baseline");

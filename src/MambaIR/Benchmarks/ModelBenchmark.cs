@@ -59,8 +59,7 @@ public static class ModelBenchmark
         manual_seed(0);
         using var net = config.CreateNetwork();
         net.to(options.DType).to(device).eval();
-        // Reduced-precision networks take float32 images, as ModelDescriptor.Run hands them.
-        var inputType = SelectiveScan.IsReduced(options.DType) ? ScalarType.Float32 : options.DType;
+        var inputType = MixedPrecision.ImageType(options.DType);
         var image = rand(1, config.InChans, height, width).to(inputType).to(device);
         // On CUDA, reading one value back waits for the queued kernels, so the time is the forward's, not its launch.
         void Forward() { var y = net.forward(image); if (isCuda) y.sum().item<float>(); }

@@ -77,11 +77,9 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"MambaIR expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
         // Converted to a reduced type, the network takes float32 images and keeps its residual stream in float32.
-        bool mixed = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32;
-        if ((x.dtype != conv_first.weight!.dtype && !mixed) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
-            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
+        var w = conv_first.weight!;
+        MixedPrecision.IsFloat32ImageForReducedNetwork(x, w);
         using var scope = NewDisposeScope();
-        var w = conv_first.weight;
         Tensor ConvFirst(Tensor t) => MixedPrecision.Run(w, t, conv_first.forward);
         Tensor AfterBody(Tensor t) => MixedPrecision.Run(w, t, conv_after_body.forward);
         var meanT = tensor(mean, dtype: x.dtype, device: x.device).view(1, -1, 1, 1);

@@ -18,6 +18,21 @@ namespace MambaIR.Models;
 /// </summary>
 internal static class MixedPrecision
 {
+    /// <summary>The type of the images a network of <paramref name="dtype"/> takes: float32 for a reduced type (the network
+    /// converts what it runs in that type itself), else its own.</summary>
+    public static ScalarType ImageType(ScalarType dtype) => SelectiveScan.IsReduced(dtype) ? ScalarType.Float32 : dtype;
+
+    /// <summary>Checks a network's input <paramref name="x"/> against its first weight: the same type and device, or a float32
+    /// image for a network in a reduced type, for which it returns true (the caller converts it or keeps it, as its parts
+    /// need). Anything else is an <see cref="ArgumentException"/> saying how to convert.</summary>
+    public static bool IsFloat32ImageForReducedNetwork(Tensor x, Tensor weight)
+    {
+        bool reduced = SelectiveScan.IsReduced(weight.dtype) && x.dtype == ImageType(weight.dtype);
+        if ((x.dtype != weight.dtype && !reduced) || x.device_type != weight.device_type || x.device_index != weight.device_index)
+            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {weight.dtype} on {weight.device}; convert the input with .to(...)");
+        return reduced;
+    }
+
     /// <summary><paramref name="branch"/> on <paramref name="x"/> in the type of <paramref name="weight"/> (the branch's), the
     /// result in <paramref name="x"/>'s type; a plain call when the types agree.</summary>
     public static Tensor Run(Tensor weight, Tensor x, Func<Tensor, Tensor> branch)

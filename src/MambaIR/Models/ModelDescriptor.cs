@@ -105,8 +105,7 @@ public sealed class ModelDescriptor : IDisposable
             throw new ArgumentException($"{Name} does not accept {batch.shape[3]}×{batch.shape[2]} inputs ({Size})");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        // A reduced-precision network takes float32 images (it converts what it runs in the reduced type itself).
-        var inputType = Ops.SelectiveScan.IsReduced(DType) ? ScalarType.Float32 : DType;
+        var inputType = MixedPrecision.ImageType(DType);
         var x = batch.device == Device && batch.dtype == inputType ? batch : batch.to(inputType, Device);
         var y = _forward(x);
         // Reduced-precision networks hand back float32, so that metrics and image writing see the usual type.

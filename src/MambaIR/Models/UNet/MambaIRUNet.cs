@@ -83,11 +83,9 @@ public sealed class MambaIRUNet : nn.Module<Tensor, Tensor>
         var w0 = patch_embed.Weight;
         if (x.dim() != 4 || x.shape[1] != Config.InpChannels)
             throw new ArgumentException($"MambaIRUNet expects images (batch, {Config.InpChannels}, height, width), got ({string.Join(", ", x.shape)})");
-        bool reducedFromFloat32 = Ops.SelectiveScan.IsReduced(w0.dtype) && x.dtype == ScalarType.Float32; // converted below
-        if ((x.dtype != w0.dtype && !reducedFromFloat32) || x.device_type != w0.device_type || x.device_index != w0.device_index)
-            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {w0.dtype} on {w0.device}; convert the input with .to(...)");
+        bool convert = MixedPrecision.IsFloat32ImageForReducedNetwork(x, w0);
         using var scope = NewDisposeScope();
-        if (reducedFromFloat32) x = x.to(w0.dtype);
+        if (convert) x = x.to(w0.dtype);
         long h0 = x.shape[2], wd0 = x.shape[3];
         var inp = MirrorPadding.ToMultiple(x, MambaIRUNetConfig.SizeMultiple);
 

@@ -91,11 +91,9 @@ public sealed class MambaIRv2Net : nn.Module<Tensor, Tensor>
     {
         if (x.dim() != 4 || x.shape[1] != Config.InChans)
             throw new ArgumentException($"{Config.Architecture} expects images (batch, {Config.InChans}, height, width), got ({string.Join(", ", x.shape)})");
-        bool reducedFromFloat32 = Ops.SelectiveScan.IsReduced(conv_first.weight!.dtype) && x.dtype == ScalarType.Float32; // converted below
-        if ((x.dtype != conv_first.weight!.dtype && !reducedFromFloat32) || x.device_type != conv_first.weight.device_type || x.device_index != conv_first.weight.device_index)
-            throw new ArgumentException($"input is {x.dtype} on {x.device} but the model weights are {conv_first.weight.dtype} on {conv_first.weight.device}; convert the input with .to(...)");
+        bool convert = MixedPrecision.IsFloat32ImageForReducedNetwork(x, conv_first.weight!);
         using var scope = NewDisposeScope();
-        if (reducedFromFloat32) x = x.to(conv_first.weight.dtype);
+        if (convert) x = x.to(conv_first.weight!.dtype);
         long h0 = x.shape[2], w0 = x.shape[3];
         x = MirrorPadding.ToMultiple(x, Config.WindowSize);
         long h = x.shape[2], w = x.shape[3];
