@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/mambair-out}
 mkdir -p "$OUT"
 export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache} NCCL_NVLS_ENABLE=0
-budget=${BUDGET_S:-560}
+budget=${BUDGET_S:-570}
 log=$OUT/run.log
 json=$OUT/bench.jsonl
 source scripts/device-steps.sh
@@ -26,8 +26,6 @@ case ${1:-} in
 1)
   step check 170 bash scripts/device-run.sh runtime --check cuda --refvec .device/refvec
   grep -E "NCCL|^check" "$log" | tail -6
-  bench train-light-x2-b16 80 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 2
-  bench train-classic-x2-b4 80 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 2
   for i in 1 2 3; do bench "model-v2-b-x2-64-run$i" 40 bench model --device cuda --preset v2-b-x2 --size 64x64 --json --repeat 5 --warmup 2; done
   # SwinIR-light x2 in PyTorch on the same 2 pinned cores (a re-implementation; see the script), then ours.
   step swinir-light-cpu2 90 taskset -c 0,1 /opt/torch/.venv/bin/python scripts/swinir_light_bench.py --threads 2 --sizes 64,128 --repeat 5
@@ -35,11 +33,15 @@ case ${1:-} in
   for p in light-x2:64 light-x2:128 v2-light-x2:64 v2-b-x2:64; do
     BENCH_PREFIX="taskset -c 0,1" bench "cpu2-${p%%:*}-${p##*:}" 60 bench model --device cpu --threads 2 --preset ${p%%:*} --size ${p##*:}x${p##*:} --json --repeat 5 --warmup 1
   done
+  step gpu-tests "$(left)" bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda
+  grep -E "^=== TEST EXECUTION SUMMARY|Total: " "$log" | tail -2
   ;;
 2)
   for p in light-x2 classic-x2; do for s in 128 256; do for d in float32 bfloat16 float16; do
     bench "model-$p-$s-$d" 40 bench model --device cuda --preset $p --size ${s}x$s --dtype $d --json --repeat 5 --warmup 2
   done; bench "model-$p-$s-tf32" 40 bench model --device cuda --preset $p --size ${s}x$s --tf32 --json --repeat 5 --warmup 2; done; done
+  bench train-light-x2-b16 80 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 2
+  bench train-classic-x2-b4 80 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 2
   for d in float32 bfloat16 float16; do
     step "eval-set5-$d" 60 bash scripts/device-run.sh eval -m mambair-light-x2 --dataset $set5 --scale 2 --device cuda --dtype $d --quiet
     grep -E "^Set5 " "$log" | tail -1
