@@ -39,7 +39,7 @@ case ${1:-} in
 2)
   for p in light-x2 classic-x2; do for s in 128 256; do for d in float32 bfloat16 float16; do
     bench "model-$p-$s-$d" 40 bench model --device cuda --preset $p --size ${s}x$s --dtype $d --json --repeat 5 --warmup 2
-  done; bench "model-$p-$s-tf32" 40 bench model --device cuda --preset $p --size ${s}x$s --tf32 --json --repeat 5 --warmup 2; done; done
+  done; bench "model-$p-$s-tf32" 40 bench model --device cuda --preset $p --size ${s}x$s --tf32 on --json --repeat 5 --warmup 2; done; done
   bench train-light-x2-b16 80 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 2
   bench train-classic-x2-b4 80 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 2
   for d in float32 bfloat16 float16; do

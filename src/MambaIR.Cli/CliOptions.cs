@@ -28,11 +28,13 @@ public static class CliOptions
         Validators = { r => { if (TryParseDType(r.GetValueOrDefault<string>()) is null) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32, float64, bfloat16 or float16"); } },
     };
 
-    /// <summary>CUDA: TF32 tensor cores for float32 matrix products and convolutions.</summary>
-    public static Option<string> Tf32() => new("--tf32")
+    /// <summary>CUDA: TF32 tensor cores for float32 matrix products and convolutions; <paramref name="defaultValue"/> when not given
+    /// (restore and eval: libtorch's default; the benchmarks: off, so that float32 is float32).</summary>
+    public static Option<string> Tf32(string defaultValue = "default") => new("--tf32")
     {
-        Description = "CUDA: TF32 for float32 matrix products and convolutions: on, off, or default (libtorch's: convolutions on, matrix products off).",
-        DefaultValueFactory = _ => "default",
+        Description = "CUDA: TF32 for float32 matrix products and convolutions: on, off, or default (libtorch's: convolutions on, matrix products off)"
+            + (defaultValue == "default" ? "." : $"; {defaultValue} unless given."),
+        DefaultValueFactory = _ => defaultValue,
         Validators = { r => { if (r.GetValueOrDefault<string>()?.Trim().ToLowerInvariant() is not ("on" or "off" or "default")) r.AddError($"--tf32 '{r.GetValueOrDefault<string>()}': use on, off or default"); } },
     };
 

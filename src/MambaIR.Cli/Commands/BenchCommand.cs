@@ -27,7 +27,7 @@ public sealed class BenchCommand : ICliCommand
     static Option<int> Repeat(int fallback) => new("--repeat") { Description = "Timed runs; the median is reported.", DefaultValueFactory = _ => fallback };
     static Option<bool> Json() => new("--json") { Description = "Print the report as JSON instead of a table." };
     static Option<int> Warmup(int fallback) => new("--warmup") { Description = "Untimed runs before the timed ones (on CUDA they also compile or load the scan kernels).", DefaultValueFactory = _ => fallback };
-    static Option<bool> Tf32() => new("--tf32") { Description = "CUDA: allow TF32 matrix products and convolutions (off by default, so float32 is float32)." };
+    static Option<string> Tf32() => CliOptions.Tf32(defaultValue: "off");
     static string Mb(double? mb) => mb is { } v ? $"{v:F0} MB" : "n/a";
 
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -111,7 +111,7 @@ public sealed class BenchCommand : ICliCommand
             var (h, w) = ParseSize(pr.GetValue(size)!);
             var dev = ComputeDevice.Resolve(pr.GetValue(device));
             var r = ModelBenchmark.Run(pr.GetValue(preset)!, h, w, new ModelBenchmark.Options(Warmup: pr.GetValue(warmup), Repeat: pr.GetValue(repeat),
-                Backend: pr.GetValue(backend), Device: dev, Tf32: pr.GetValue(tf32), DType: CliOptions.TryParseDType(pr.GetValue(dtype))!.Value));
+                Backend: pr.GetValue(backend), Device: dev, Tf32: CliOptions.ParseTf32(pr.GetValue(tf32)), DType: CliOptions.TryParseDType(pr.GetValue(dtype))!.Value));
             if (pr.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
             else
             {
@@ -151,7 +151,7 @@ public sealed class BenchCommand : ICliCommand
             if (pr.GetValue(threads) is { } t) torch.set_num_threads(t);
             var dev = ComputeDevice.Resolve(pr.GetValue(device));
             var r = ModelBenchmark.RunTrainStep(pr.GetValue(preset)!, pr.GetValue(batch), pr.GetValue(patch), new ModelBenchmark.Options(Warmup: pr.GetValue(warmup),
-                Repeat: pr.GetValue(repeat), Backend: pr.GetValue(backend), Device: dev, Tf32: pr.GetValue(tf32)));
+                Repeat: pr.GetValue(repeat), Backend: pr.GetValue(backend), Device: dev, Tf32: CliOptions.ParseTf32(pr.GetValue(tf32))));
             if (pr.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
             else
             {

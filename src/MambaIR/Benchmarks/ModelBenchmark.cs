@@ -20,9 +20,10 @@ namespace MambaIR.Benchmarks;
 public static class ModelBenchmark
 {
     /// <param name="Warmup">Untimed runs first (on CUDA these also compile/load the scan kernels and tune cuDNN).</param>
-    /// <param name="Tf32">Allow TF32 matrix products and convolutions on CUDA (off by default).</param>
+    /// <param name="Tf32">TF32 matrix products and convolutions on CUDA: allowed (true), not (false, the default), or libtorch's own
+    /// setting (null).</param>
     /// <param name="DType">The type the network runs in (bfloat16/float16: reduced precision, the scan in float32).</param>
-    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null, bool Tf32 = false,
+    public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null, bool? Tf32 = false,
         ScalarType DType = ScalarType.Float32);
 
     /// <param name="PeakDeviceMemoryMb">CUDA only: growth of the device memory in use from before the network was built to the end (libtorch's caching allocator keeps its peak reservation).</param>
@@ -30,7 +31,7 @@ public static class ModelBenchmark
         string Preset, int Height, int Width, string Backend, int Threads, string Machine, string Device,
         double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage,
         double UserCpuMsPerImage, double SystemCpuMsPerImage, double? MinorFaultsPerImage,
-        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null, string DType = "float32")
+        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null, string DType = "float32", string? Tf32 = null)
     {
         /// <summary>Fraction of the forward spent inside the scan.</summary>
         public double ScanShare => ScanMsPerImage / MedianMs;
@@ -45,7 +46,7 @@ public static class ModelBenchmark
 
     public sealed record TrainReport(
         string Preset, int Batch, int Patch, string Backend, string Machine, string Device,
-        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb);
+        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb, string? Tf32 = null);
 
     public static Report Run(string preset, int height, int width, Options options)
     {
@@ -107,7 +108,7 @@ public static class ModelBenchmark
                 PerImage(after.UserTime - before.UserTime), PerImage(after.SystemTime - before.SystemTime),
                 (after.MinorFaults - before.MinorFaults) / (double)options.Repeat,
                 peakReset ? restingBytes : null, peakReset ? after.PeakResidentBytes : null,
-                PeakMb(device, baseline), options.DType.ToString().ToLowerInvariant());
+                PeakMb(device, baseline), options.DType.ToString().ToLowerInvariant(), isCuda ? Tf32Name(options.Tf32) : null);
         }
         finally { SelectiveScan.Forced = previous; }
     }
@@ -153,10 +154,13 @@ public static class ModelBenchmark
             var timing = BenchmarkTimer.Measure(Step, isCuda ? 0 : Math.Max(0, options.Warmup - 1), options.Repeat);
             return new TrainReport(preset, batch, patch, backend.Name,
                 isCuda ? CudaDeviceInfo.Describe(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
-                timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline));
+                timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline), isCuda ? Tf32Name(options.Tf32) : null);
         }
         finally { SelectiveScan.Forced = previous; }
     }
+
+    /// <summary>The TF32 setting a CUDA run used, as the command line names it (null off CUDA in the reports).</summary>
+    static string Tf32Name(bool? allow) => allow switch { true => "on", false => "off", null => "default" };
 
     /// <summary>
     /// On CUDA: at least <paramref name="runs"/> runs and at least 2 s of them (at most 200): .NET compiles hot code again
