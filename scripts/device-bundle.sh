@@ -7,15 +7,17 @@
 #                  the tests' CUDA and training filters on the trimmed runtime);
 #   cli.tar.xz     a framework-dependent Release build of the CLI without libtorch's CPU libraries, which the
 #                  machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib);
-#   tests.tar.xz   the test assembly with xunit's console runner (no SDK needed there), unless --no-tests;
+#   tests.tar.xz   the test assembly with xunit's console runner (no SDK needed there), unless --no-tests; its folder also
+#                  holds the CLI (the tests reference it), which device-run.sh uses when cli.tar.xz is left out (--no-cli);
 #   refvec/        the MambaIR reference vectors of ../shared/refvec (../shared does not travel), unless --no-refvec;
 #   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation); with --set5:
 #                  Set5 ×2 HR and MATLAB-bicubic LR (evaluation on the GPU, scripts/device-session.sh 2).
-# Usage: bash scripts/device-bundle.sh [--data] [--set5] [--no-tests] [--no-refvec] [--check]
+# Usage: bash scripts/device-bundle.sh [--data] [--set5] [--no-tests] [--no-cli] [--no-refvec] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=0 set5=0 tests=1 refvec=1 check=0
-for a in "$@"; do case $a in --data) data=1 ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+data=0 set5=0 tests=1 cli=1 refvec=1 check=0
+for a in "$@"; do case $a in --data) data=1 ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-cli) cli=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+[ $cli = 0 ] && { [ $tests = 0 ] || [ $check = 1 ]; } && { echo "--no-cli needs the tests (their folder holds the CLI) and no --check" >&2; exit 2; }
 out=.device
 rm -rf "$out"; mkdir -p "$out"
 stage=$(mktemp -d)
@@ -29,11 +31,13 @@ strip_natives() { # libtorch CPU binaries (hundreds of MB), natives of other pla
   rm -rf "$d"/runtimes/{win*,osx*,linux-arm*,linux-musl*} 2>/dev/null || true
 }
 
-dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
-strip_natives "$stage/cli"
-rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
-rm -rf "$stage/cli/models" # the bundled models travel in the working tree (assets/models); device-env.sh links them
-XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
+if [ $cli = 1 ]; then
+  dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
+  strip_natives "$stage/cli"
+  rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
+  rm -rf "$stage/cli/models" # the bundled models travel in the working tree (assets/models); device-env.sh links them
+  XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
+fi
 
 # The runtime, trimmed (see the header).
 mkdir -p "$stage/dotnet"
@@ -41,7 +45,9 @@ cp -a /usr/share/dotnet/dotnet /usr/share/dotnet/host "$stage/dotnet/"
 mkdir -p "$stage/dotnet/shared"; cp -a /usr/share/dotnet/shared/Microsoft.NETCore.App "$stage/dotnet/shared/"
 fw=$(ls -d "$stage"/dotnet/shared/Microsoft.NETCore.App/*)
 rm -f "$fw"/{libmscordaccore.so,libmscordbi.so,libclrgc.so,libclrgcexp.so,libcoreclrtraceptprovider.so,createdump}
-rm -f "$fw"/System.Private.Xml.dll "$fw"/System.Private.Xml.Linq.dll "$fw"/System.Data.Common.dll "$fw"/Microsoft.VisualBasic.Core.dll \
+# xunit's console runner loads System.Private.Xml(.Linq) at start: they stay when the tests travel.
+[ $tests = 0 ] && rm -f "$fw"/System.Private.Xml.dll "$fw"/System.Private.Xml.Linq.dll
+rm -f "$fw"/System.Data.Common.dll "$fw"/Microsoft.VisualBasic.Core.dll \
       "$fw"/System.Private.DataContractSerialization.dll "$fw"/System.Net.Http.dll "$fw"/System.Net.Security.dll "$fw"/System.Net.Quic.dll \
       "$fw"/System.Net.Mail.dll "$fw"/System.Net.HttpListener.dll "$fw"/System.Net.WebSockets*.dll "$fw"/System.Linq.AsyncEnumerable.dll
 XZ_OPT=-9e tar -C "$stage" -cJf "$out/dotnet.tar.xz" dotnet
@@ -52,6 +58,7 @@ if [ $tests = 1 ]; then
   src=tests/MambaIR.Tests/bin/Release/net10.0
   mkdir -p "$stage/tests/runtimes/linux-x64/native"
   find "$src" -maxdepth 1 -type f -exec cp {} "$stage/tests/" \;
+  rm -f "$stage"/tests/*.pdb "$stage"/tests/*.xml
   cp "$src/runtimes/linux-x64/native/"*.so* "$stage/tests/runtimes/linux-x64/native/"
   strip_natives "$stage/tests"
   runner=$(ls -d ~/.nuget/packages/xunit.runner.console/*/tools/netcoreapp2.0 2>/dev/null | tail -1 || true)

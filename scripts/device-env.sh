@@ -8,7 +8,9 @@ mkdir -p "$DEVICE_UNPACKED"
     if [ -f .device/$part.tar.xz ] && [ ! -d "$DEVICE_UNPACKED/$part" ]; then tar -C "$DEVICE_UNPACKED" -xJf .device/$part.tar.xz; fi
   done
   # The bundled models are not in the archive (the working tree carries them): the CLI finds them in models/ beside it.
-  if [ -d "$DEVICE_UNPACKED/cli" ] && [ ! -e "$DEVICE_UNPACKED/cli/models" ]; then ln -s "$PWD/assets/models" "$DEVICE_UNPACKED/cli/models"; fi
+  for d in cli tests; do
+    if [ -d "$DEVICE_UNPACKED/$d" ] && [ ! -e "$DEVICE_UNPACKED/$d/models" ]; then ln -s "$PWD/assets/models" "$DEVICE_UNPACKED/$d/models"; fi
+  done
 ) 9>"$DEVICE_UNPACKED/.lock"
 export DOTNET_ROOT=$DEVICE_UNPACKED/dotnet DOTNET_ROLL_FORWARD=Major
 export MAMBAIR_LIBTORCH=${MAMBAIR_LIBTORCH:-$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')}

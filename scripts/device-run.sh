@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
-exec "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" "$@"
+# The published CLI, or the one in the tests' folder when the bundle left cli.tar.xz out (--no-cli).
+cli=$DEVICE_UNPACKED/cli/MambaIR.Cli.dll
+[ -f "$cli" ] || cli=$DEVICE_UNPACKED/tests/MambaIR.Cli.dll
+exec "$DOTNET_ROOT/dotnet" "$cli" "$@"

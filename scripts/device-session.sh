@@ -8,7 +8,7 @@
 #                                      (issues 9, 10); MambaIRv2-B ×2 at 64×64 in three processes (issue 12); the host's CPU
 #                                      on 2 pinned cores: light ×2 64² / 128² beside SwinIR-light (scripts/swinir_light_bench.py) and issue 11's figures,
 #                                      v2-light / v2-B ×2 64² beside issue 12's CPU figures
-#   bash scripts/device-session.sh 2   reduced precision on the GPU (issue 10 §3): light / classic ×2 at 128² and 256²
+#   bash scripts/device-session.sh 2   the GPU tests; reduced precision on the GPU (issue 10 §3): light / classic ×2 at 128² and 256²
 #                                      in float32, bfloat16, float16, with TF32 on; the bundled ×2 model's Set5 PSNR in
 #                                      each dtype on the GPU
 set -uo pipefail
@@ -37,6 +37,9 @@ case ${1:-} in
   grep -E "^=== TEST EXECUTION SUMMARY|Total: " "$log" | tail -2
   ;;
 2)
+  # After `bash scripts/device-bundle.sh --set5 --no-cli` (the tests' folder holds the CLI): the GPU tests first.
+  step gpu-tests 240 bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda
+  grep -E "^=== TEST EXECUTION SUMMARY|Total: |\[FAIL\]" "$log" | tail -8
   for p in light-x2 classic-x2; do for s in 128 256; do for d in float32 bfloat16 float16; do
     bench "model-$p-$s-$d" 40 bench model --device cuda --preset $p --size ${s}x$s --dtype $d --json --repeat 5 --warmup 2
   done; bench "model-$p-$s-tf32" 40 bench model --device cuda --preset $p --size ${s}x$s --tf32 on --json --repeat 5 --warmup 2; done; done
