@@ -12,11 +12,11 @@
 #   refvec/        the MambaIR reference vectors of ../shared/refvec (../shared does not travel), unless --no-refvec;
 #   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation); with --set5:
 #                  Set5 ×2 HR and MATLAB-bicubic LR (evaluation on the GPU, scripts/device-session.sh 2).
-# Usage: bash scripts/device-bundle.sh [--data] [--set5] [--no-tests] [--no-cli] [--no-refvec] [--check]
+# Usage: bash scripts/device-bundle.sh [--data | --data-images=N (the first N photographs only)] [--set5] [--no-tests] [--no-cli] [--no-refvec] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=0 set5=0 tests=1 cli=1 refvec=1 check=0
-for a in "$@"; do case $a in --data) data=1 ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-cli) cli=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+data=0 images=0 set5=0 tests=1 cli=1 refvec=1 check=0
+for a in "$@"; do case $a in --data) data=1 ;; --data-images=*) data=1 images=${a#*=} ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-cli) cli=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 [ $cli = 0 ] && { [ $tests = 0 ] || [ $check = 1 ]; } && { echo "--no-cli needs the tests (their folder holds the CLI) and no --check" >&2; exit 2; }
 out=.device
 rm -rf "$out"; mkdir -p "$out"
@@ -83,7 +83,8 @@ fi
 
 if [ $data = 1 ]; then
   mkdir -p "$out/data"
-  cp -r ../shared/train/BSDS400 "$out/data/BSDS400"
+  if [ "$images" -gt 0 ]; then mkdir -p "$out/data/BSDS400"; ls ../shared/train/BSDS400 | sort | head -n "$images" | while read -r f; do cp "../shared/train/BSDS400/$f" "$out/data/BSDS400/"; done
+  else cp -r ../shared/train/BSDS400 "$out/data/BSDS400"; fi
   for x in 2 4; do mkdir -p "$out/data/Set5/HR"; cp -r ../shared/benchmarks/Set5/HR/x$x "$out/data/Set5/HR/"; done   # validation (Set14 is evaluated on the CPU machine)
 fi
 
