@@ -22,8 +22,10 @@ run train -opt options/train/bsds400/train_MambaIRv2_lightSR_x2_BSDS400.yml --de
 echo "train: rc=$? after ${SECONDS}s" | tee -a "$OUT/run.log"
 d=$exp/MambaIRv2_lightSR_x2_BSDS400
 grep -hE "iter:|psnr|Stopping|End of training" "$d"/train_*.log 2>/dev/null | tail -12 | cut -c1-220 | tee -a "$OUT/run.log"
+# A run stopped by its time limit saves net_g_{iter}.pth (net_g_latest.pth only at the end of the schedule): the newest.
 ckpt=$d/models/net_g_latest.pth
-[ -f "$ckpt" ] || { echo "no checkpoint" | tee -a "$OUT/run.log"; exit 1; }
+[ -f "$ckpt" ] || ckpt=$(ls "$d"/models/net_g_*.pth 2>/dev/null | sort -t_ -k3 -n | tail -1)
+[ -n "$ckpt" ] && [ -f "$ckpt" ] || { echo "no checkpoint" | tee -a "$OUT/run.log"; exit 1; }
 cp "$ckpt" "$OUT/v2_light_x2_gpu.pth"; cp "$d"/train_*.log "$OUT/train.log" 2>/dev/null
 run eval -m "$ckpt" --dataset .device/data/Set5 --scale 2 --device cuda --json "$OUT/deterministic.json" 2>&1 | tail -3 | tee -a "$OUT/run.log"
 run eval -m "$ckpt" --dataset .device/data/Set5 --scale 2 --device cuda --spread 10 --seed 0 --json "$OUT/spread.json" --markdown "$OUT/spread.md" 2>&1 | tail -8 | tee -a "$OUT/run.log"
