@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# The GPU-machine calls that the open issues still need, each within one 10-minute call, after
-# `bash scripts/device-bundle.sh --set5 --no-tests` (≈ 49 MiB with the tracked tree; the carry limit is 64 MiB in all, so
-# the GPU tests, `bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda`, get a bundle of their own:
-# `bash scripts/device-bundle.sh`). Logs and bench.jsonl go to $OUT (see device-steps.sh):
+# The GPU-machine calls that the open issues needed, each within one 10-minute call, after `bash
+# scripts/device-bundle.sh --set5 --no-cli` (the tests, whose folder holds the CLI, the reference vectors and Set5: ≈ 53 MiB
+# with the tracked tree, of the 64 MiB a call carries). Both run the GPU tests (`bash scripts/device-test.sh -namespace
+# MambaIR.Tests.Cuda`). Logs and bench.jsonl go to $OUT (see device-steps.sh):
 #   bash scripts/device-session.sh 1   the CUDA checks incl. the 1-rank NCCL binding and the overlapped all-reduce on NCCL's
-#                                      stream (issue 13); isolated training steps with the multi-tensor optimiser
-#                                      (issues 9, 10); MambaIRv2-B ×2 at 64×64 in three processes (issue 12); the host's CPU
+#                                      stream (issue 13); MambaIRv2-B ×2 at 64×64 in three processes (issue 12); the host's CPU
 #                                      on 2 pinned cores: light ×2 64² / 128² beside SwinIR-light (scripts/swinir_light_bench.py) and issue 11's figures,
 #                                      v2-light / v2-B ×2 64² beside issue 12's CPU figures
 #   bash scripts/device-session.sh 2   the GPU tests; reduced precision on the GPU (issue 10 §3): light / classic ×2 at 128² and 256²
-#                                      in float32, bfloat16, float16, with TF32 on; the bundled ×2 model's Set5 PSNR in
-#                                      each dtype on the GPU
+#                                      in float32, bfloat16, float16, with TF32 on; isolated training steps with the
+#                                      multi-tensor optimiser; the bundled ×2 model's Set5 PSNR in each dtype on the GPU
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/mambair-out}
