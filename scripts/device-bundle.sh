@@ -2,7 +2,7 @@
 # Packs what a GPU machine without .NET needs into .device/ (git-ignored), as xz archives that scripts/device-run.sh and
 # scripts/device-test.sh unpack on first use:
 #   dotnet.tar.xz  the .NET runtime, less what no MambaIR.NET command loads (debugger and alternative-GC libraries,
-#                  XML, data, HTTP and VB assemblies: 25 → ~18 MB, so that the training photographs fit the 64 MiB a
+#                  data, HTTP and VB assemblies, and XML unless the tests travel: 25 → ~18 MB, so that the training photographs fit the 64 MiB a
 #                  device call carries; check with `bash scripts/device-bundle.sh --check` here, which runs the CLI and
 #                  the tests' CUDA and training filters on the trimmed runtime);
 #   cli.tar.xz     a framework-dependent Release build of the CLI without libtorch's CPU libraries, which the
@@ -98,6 +98,12 @@ if [ $check = 1 ]; then
   # The bundle has no CPU libtorch (the GPU machine's PyTorch provides one): use the NuGet cache's here.
   lt=$(ls -d ~/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | tail -1)
   MAMBAIR_LIBTORCH=${MAMBAIR_LIBTORCH:-$lt} DOTNET_ROOT=$rt/dotnet "$rt/dotnet/dotnet" "$stage/cli/MambaIR.Cli.dll" runtime >/dev/null && echo "trimmed runtime: runtime OK"
+  if [ $tests = 1 ]; then
+    # xunit's console runner on the trimmed runtime, as device-test.sh starts it (the GPU tests skip here, without CUDA).
+    tar -C "$stage" -xJf "$out/tests.tar.xz"
+    MAMBAIR_LIBTORCH=${MAMBAIR_LIBTORCH:-$lt} DOTNET_ROOT=$rt/dotnet DOTNET_ROLL_FORWARD=Major "$rt/dotnet/dotnet" "$stage/tests/xunit.console.dll" "$stage/tests/MambaIR.Tests.dll" \
+      -noshadow -nocolor -namespace MambaIR.Tests.Cuda | grep -E "Total:" && echo "trimmed runtime: test runner OK"
+  fi
   rm -rf "$rt"
 fi
 du -sh "$out"/* "$out"
