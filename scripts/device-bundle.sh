@@ -4,7 +4,7 @@
 #   dotnet.tar.xz  the .NET runtime, less what no MambaIR.NET command loads (debugger and alternative-GC libraries,
 #                  data, HTTP and VB assemblies, and XML unless the tests travel: 25 → ~18 MB, so that the training photographs fit the 64 MiB a
 #                  device call carries; check with `bash scripts/device-bundle.sh --check` here, which runs the CLI and
-#                  the tests' CUDA and training filters on the trimmed runtime);
+#                  xunit's runner over the CUDA tests on the trimmed runtime);
 #   cli.tar.xz     a framework-dependent Release build of the CLI without libtorch's CPU libraries, which the
 #                  machine's PyTorch replaces (MAMBAIR_LIBTORCH=.../site-packages/torch/lib);
 #   tests.tar.xz   the test assembly with xunit's console runner (no SDK needed there), unless --no-tests; its folder also
