@@ -58,3 +58,7 @@ public sealed class TorchCollection : ICollectionFixture<TorchFixture> { }
 /// </summary>
 [CollectionDefinition("global-rng", DisableParallelization = true)]
 public sealed class GlobalRngCollection : ICollectionFixture<TorchFixture> { }
+
+/// <summary>Tests that set the process-wide CUDA scan variant or segmentation overrides run alone.</summary>
+[CollectionDefinition("cuda-variant", DisableParallelization = true)]
+public sealed class CudaVariantCollection { }

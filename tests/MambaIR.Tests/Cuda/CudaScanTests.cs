@@ -13,6 +13,7 @@ namespace MambaIR.Tests.Cuda;
 /// z on and off, channels per group not a multiple of the block's 4). Runs on a GPU machine; skipped elsewhere.
 /// </summary>
 [Trait("Category", "Cuda")]
+[Collection("cuda-variant")]
 public class CudaScanTests(ITestOutputHelper log)
 {
     public static IEnumerable<object[]> Shapes() => new[]
@@ -45,6 +46,25 @@ public class CudaScanTests(ITestOutputHelper log)
     [MemberData(nameof(Shapes))]
     public void Float32MatchesFloat64ReferenceWithGradients(int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped) =>
         Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 23), ScalarType.Float32, 1e-4);
+
+    /// <summary>The lane-per-state forward (each layout), with the window kernel's backward on its checkpoints, in float32.</summary>
+    public static IEnumerable<object[]> LaneVariantsShapesAndSegments() =>
+        from v in new[] { "lanes-s1", "lanes-s2", "lanes-s4" } from s in Shapes() from seg in new[] { 0, 2 } select new object[] { v }.Concat(s).Append(seg).ToArray();
+
+    [CudaTheory]
+    [MemberData(nameof(LaneVariantsShapesAndSegments))]
+    public void LaneForwardMatchesFloat64ReferenceWithGradients(string variant, int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped, int segments)
+    {
+        var (beforeVariant, beforeSegments) = (MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride, MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride);
+        MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride = MambaIR.Ops.Cuda.CudaScanVariant.Parse(variant);
+        MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride = segments == 0 ? null : segments;
+        try
+        {
+            Assert.NotNull(MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, n).Lanes);
+            Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 29), ScalarType.Float32, 1e-4);
+        }
+        finally { (MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride, MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride) = (beforeVariant, beforeSegments); }
+    }
 
     [CudaFact]
     public void WithoutDTheSkipTermIsAbsent()

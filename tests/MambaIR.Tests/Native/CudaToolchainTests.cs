@@ -99,12 +99,15 @@ public class CudaToolchainTests
         var cache = new CudaKernelCache("/c");
         Assert.NotEqual(cache.PathFor("scan-f32-n16-i8", 90, k), cache.PathFor("scan-f32-n16-i8", 80, k));
         Assert.NotEqual(cache.PathFor("scan-f32-n16-i8", 90, k), cache.PathFor("scan-f64-n16-i4", 90, k));
-        // Every configuration the backend compiles has its own options, hence its own key.
-        var keys = new[] { ScalarType.Float32, ScalarType.Float64 }
-            .SelectMany(t => new[] { 1, 10, 16 }.SelectMany(n => new[] { "global-u1", "global-u2", "smem-u1" }.Select(v =>
-                CudaKernelCache.Key(ScanKernelSource.Text, CudaScanKernels.Options(t, n, CudaScanKernels.ItemsFor(n, t == ScalarType.Float64 ? 8 : 4), CudaScanVariant.Parse(v)), "v"))))
-            .ToList();
-        Assert.Equal(keys.Count, keys.Distinct().Count());
+        // Every configuration the backend compiles has its own options, hence its own key (the lane variants of float64, and
+        // lanes-s4 at N = 1, which has one state per lane, build what another variant builds, with the same options).
+        var configs = new[] { ScalarType.Float32, ScalarType.Float64 }
+            .SelectMany(t => new[] { 1, 10, 16 }.SelectMany(n => new[] { "global-u1", "global-u2", "smem-u1", "lanes-s1", "lanes-s4" }.Select(v =>
+                CudaScanKernels.Options(t, n, CudaScanKernels.ItemsFor(n, t == ScalarType.Float64 ? 8 : 4), CudaScanVariant.Parse(v)))))
+            .Select(o => (Options: string.Join(' ', o), Key: CudaKernelCache.Key(CudaScanKernels.Source, o, "v")))
+            .Distinct().ToList();
+        Assert.Equal(2 * 3 * 3 + 3 + 2, configs.Count); // 18 window builds; float32 lanes: 2 each at N = 10 and 16, 1 at N = 1
+        Assert.Equal(configs.Count, configs.Select(c => c.Key).Distinct().Count());
     }
 
     [Fact]
@@ -186,8 +189,10 @@ public class CudaToolchainTests
     [Fact]
     public void ParameterBlocksHaveTheKernelsLayout()
     {
-        // FwdParams: 13 pointers then 10 ints; BwdParams: 21 pointers then 10 ints (see ScanKernelSource).
-        Assert.Equal(13 * 8 + 10 * 4, Marshal.SizeOf<ScanForwardParams>());
+        // FwdParams: 13 pointers then 11 ints (padded to the pointers' 8 bytes); BwdParams: 21 pointers then 10 ints (see ScanKernelSource).
+        Assert.Equal(13 * 8 + 12 * 4, Marshal.SizeOf<ScanForwardParams>());
+        Assert.Equal(144, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.CheckpointWindow)));
+        Assert.Contains("int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;\n    int ckpt_window;", ScanKernelSource.Text);
         Assert.Equal(21 * 8 + 10 * 4, Marshal.SizeOf<ScanBackwardParams>());
         Assert.Equal(104, (int)Marshal.OffsetOf<ScanForwardParams>(nameof(ScanForwardParams.Batch)));
         Assert.Equal(168, (int)Marshal.OffsetOf<ScanBackwardParams>(nameof(ScanBackwardParams.Batch)));
@@ -206,6 +211,51 @@ public class CudaToolchainTests
         Assert.Contains("global-u2", e.Message);
         Assert.Contains("-DBC_SMEM=1", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
         Assert.Contains("-DNUNROLL=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
+        Assert.Equal("lanes-s4", CudaScanVariant.Parse("Lanes-S4").ToString());
+        Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-s0"));
+        Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-sx"));
+        // The lane kernel is float32's only: float64 builds and labels fall back to the window kernel.
+        var f32 = CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("lanes-s4"));
+        Assert.Contains("-DSPT=4", f32);
+        Assert.Contains("-DLPC=4", f32);
+        Assert.Contains("-DLWIN=64", f32);
+        Assert.DoesNotContain(CudaScanKernels.Options(ScalarType.Float64, 16, 4, CudaScanVariant.Parse("lanes-s4")), o => o.StartsWith("-DSPT"));
+        Assert.Equal("scan-f64-n16-i4-global-u1", CudaScanKernels.Label(ScalarType.Float64, 16, 4, CudaScanVariant.Parse("lanes-s4")));
+        Assert.Equal("scan-f32-n16-i8-lanes-s4", CudaScanKernels.Label(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("lanes-s4")));
+    }
+
+    [Fact]
+    public void LaneWindowsKeepTheStagedDataInStaticSharedMemory()
+    {
+        Assert.Equal(64, LaneLayout.For(16, 4).WindowFor(256)); // 10 + 35 KiB
+        Assert.Equal(32, LaneLayout.For(16, 1).WindowFor(32));  // never past the checkpoint window
+        Assert.Equal(32, LaneLayout.For(64, 8).WindowFor(64));  // 52 KiB at 64 steps
+        foreach (int n in new[] { 1, 10, 16, 17, 33, 64 })
+            foreach (int s in new[] { 1, 2, 4, 8, 16 })
+            {
+                var l = LaneLayout.For(n, s);
+                int w = l.WindowFor(256), sbs = l.StatesPerLane * l.LanesPerChannel + (l.StatesPerLane % 4 == 0 ? 4 : l.StatesPerLane % 2 == 0 ? 2 : 1);
+                Assert.True(4 * (2 * w * sbs + 4 * l.ChannelsPerBlock * (w + 4)) <= 48 * 1024, $"N={n} s={s}: window {w}");
+                Assert.Equal(0, w % Math.Max(4, l.LanesPerChannel));
+            }
+    }
+
+    [Theory]
+    [InlineData(16, 1, 1, 16, 2, 4)]   // classic: 2 channels per warp, 8 per block
+    [InlineData(16, 2, 2, 8, 4, 4)]
+    [InlineData(16, 4, 4, 4, 8, 4)]    // 32 channels per block
+    [InlineData(10, 1, 1, 16, 2, 4)]   // light: 6 of 16 lanes idle
+    [InlineData(10, 2, 2, 8, 4, 4)]
+    [InlineData(10, 4, 4, 4, 8, 4)]
+    [InlineData(1, 4, 1, 1, 32, 1)]    // N = 1: a lane per channel, one warp per block
+    [InlineData(64, 1, 2, 32, 1, 4)]   // more than 32 states: 2 per lane
+    [InlineData(17, 16, 16, 2, 16, 2)] // 16 channels per warp: 2 warps per block
+    public void LaneLayoutsCoverTheStatesWithAPowerOfTwoLanes(int n, int wanted, int spt, int lanes, int channelsPerWarp, int warps)
+    {
+        var l = LaneLayout.For(n, wanted);
+        Assert.Equal((spt, lanes, channelsPerWarp, warps), (l.StatesPerLane, l.LanesPerChannel, l.ChannelsPerWarp, l.Warps));
+        Assert.True(l.StatesPerLane * l.LanesPerChannel >= n);
+        Assert.True(l.ChannelsPerBlock <= 32);
     }
 
     [Fact]

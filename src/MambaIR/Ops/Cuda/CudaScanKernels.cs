@@ -11,6 +11,8 @@ internal struct ScanForwardParams
 {
     public ulong U, Delta, A, B, C, D, Z, Bias, Out, Last, Checkpoints, SegmentEnd, SegmentDecay;
     public int Batch, Channels, Length, Groups, Softplus, Rows, Segments, SegmentWindows, Mode, Vec;
+    /// <summary>Steps per checkpoint window (the window kernel's <see cref="CudaScanKernels.Window"/>), read by the lane kernel.</summary>
+    public int CheckpointWindow;
 }
 
 /// <summary>Parameter block of <c>mambair_scan_bwd</c> (same layout as <c>BwdParams</c>).</summary>
@@ -26,9 +28,11 @@ internal struct ScanBackwardParams
 /// How the kernels are built: <see cref="SharedBC"/> stages each window's B and C in shared memory for the block's warps
 /// (else each lane reads its steps' B and C from global memory, the block's other warps hitting L1), and
 /// <see cref="Unroll"/> states are scanned per iteration of the state loop (independent scans in flight together).
-/// Written <c>global-u2</c>, <c>smem-u1</c>, …; <c>MAMBAIR_CUDA_SCAN_VARIANT</c> picks one.
+/// <see cref="LaneStates"/> &gt; 0 runs the float32 forward with the lane-per-state kernel instead
+/// (<see cref="LaneScanKernelSource"/>), each lane holding that many states of one channel; the backward stays the
+/// window kernel's. Written <c>global-u2</c>, <c>smem-u1</c>, <c>lanes-s4</c>, …; <c>MAMBAIR_CUDA_SCAN_VARIANT</c> picks one.
 /// </summary>
-public sealed record CudaScanVariant(bool SharedBC, int Unroll)
+public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates = 0)
 {
     public const string EnvironmentVariable = "MAMBAIR_CUDA_SCAN_VARIANT";
     /// <summary>
@@ -38,20 +42,64 @@ public sealed record CudaScanVariant(bool SharedBC, int Unroll)
     /// </summary>
     public static CudaScanVariant Default { get; } = new(false, 1);
 
-    public override string ToString() => $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
+    /// <summary>Whether the forward runs the lane-per-state kernel (float32 only).</summary>
+    public bool Lanes => LaneStates > 0;
 
-    /// <summary>Parses <c>global-u2</c>, <c>smem-u1</c>, …; throws naming the accepted forms.</summary>
+    public override string ToString() => Lanes ? $"lanes-s{LaneStates}" : $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
+
+    /// <summary>The variant for tensors of <paramref name="dtype"/>: the lane kernel exists for float32 only.</summary>
+    public CudaScanVariant For(ScalarType dtype) => Lanes && dtype != ScalarType.Float32 ? this with { LaneStates = 0 } : this;
+
+    /// <summary>Parses <c>global-u2</c>, <c>smem-u1</c>, <c>lanes-s4</c>, …; throws naming the accepted forms.</summary>
     public static CudaScanVariant Parse(string text)
     {
         var parts = text.Trim().ToLowerInvariant().Split('-');
         if (parts.Length == 2 && parts[0] is "global" or "smem" && parts[1] is "u1" or "u2" or "u4")
             return new CudaScanVariant(parts[0] == "smem", parts[1][1] - '0');
-        throw new ArgumentException($"CUDA scan variant '{text}' is not one of global-u1, global-u2, global-u4, smem-u1, smem-u2, smem-u4");
+        if (parts.Length == 2 && parts[0] == "lanes" && parts[1].StartsWith('s')
+            && int.TryParse(parts[1].AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int spt) && spt is >= 1 and <= 16)
+            return new CudaScanVariant(false, 1, spt);
+        throw new ArgumentException($"CUDA scan variant '{text}' is not one of global-u1, global-u2, global-u4, smem-u1, smem-u2, smem-u4, lanes-s1 … lanes-s16");
     }
 
     /// <summary>The override if set, else the environment variable's, else <see cref="Default"/>.</summary>
     public static CudaScanVariant Current =>
         CudaScanKernels.VariantOverride ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } e ? Parse(e) : Default);
+}
+
+/// <summary>
+/// How the lane kernel lays out N states: <see cref="StatesPerLane"/> states in each of <see cref="LanesPerChannel"/>
+/// lanes (a power of two, at most 32), 32 / LanesPerChannel channels per warp, <see cref="Warps"/> warps per block.
+/// </summary>
+public readonly record struct LaneLayout(int StatesPerLane, int LanesPerChannel)
+{
+    public int ChannelsPerWarp => 32 / LanesPerChannel;
+    public int Warps => ChannelsPerWarp <= 8 ? 4 : ChannelsPerWarp == 16 ? 2 : 1;
+    public int ChannelsPerBlock => Warps * ChannelsPerWarp;
+
+    /// <summary>
+    /// Steps staged per window: 64, halved while the shared memory (B and C of every state, δ, δu, u and y of the block's
+    /// channels; see the LWIN, SBS and SWS macros) would exceed the 48 KiB of static shared memory, and never more than
+    /// the checkpoint window <paramref name="checkpointWindow"/>.
+    /// </summary>
+    public int WindowFor(int checkpointWindow)
+    {
+        int npad = StatesPerLane * LanesPerChannel;
+        int sbs = npad + (StatesPerLane % 4 == 0 ? 4 : StatesPerLane % 2 == 0 ? 2 : 1);
+        int win = Math.Min(64, checkpointWindow);
+        while (win > Math.Max(4, LanesPerChannel) && 4L * (2L * win * sbs + 4L * ChannelsPerBlock * (win + 4)) > 48 * 1024) win /= 2;
+        return win;
+    }
+
+    /// <summary>The layout for state size <paramref name="n"/> with about <paramref name="wanted"/> states per lane (more when N &gt; 32·wanted).</summary>
+    public static LaneLayout For(int n, int wanted)
+    {
+        int spt = Math.Clamp(wanted, 1, n);
+        while ((n + spt - 1) / spt > 32) spt++;
+        int lanes = 1;
+        while (lanes * spt < n) lanes *= 2;
+        return new LaneLayout(spt, lanes);
+    }
 }
 
 /// <summary>
@@ -84,7 +132,7 @@ internal sealed class CudaScanKernels
     public static int? SegmentsOverride { get => _segmentsOverride; set => _segmentsOverride = value; }
 
     readonly CudaDriver _driver;
-    readonly IntPtr _context, _forward, _backward;
+    readonly IntPtr _context, _forward, _backward, _laneForward;
     /// <summary>Streaming multiprocessors of the device.</summary>
     public int Multiprocessors { get; }
     public int Device { get; }
@@ -96,11 +144,41 @@ internal sealed class CudaScanKernels
     /// <summary>Steps per window: 32 lanes × <see cref="Items"/>.</summary>
     public int Window => 32 * Items;
 
-    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, int device, int n, int items, int multiprocessors,
-        CudaScanVariant variant, int vectorWidth)
+    /// <summary>The lane kernel's layout when <see cref="Variant"/> runs it, else null.</summary>
+    public LaneLayout? Lanes { get; }
+
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, IntPtr laneForward, int device, int n, int items, int multiprocessors,
+        CudaScanVariant variant, int vectorWidth, LaneLayout? lanes)
     {
-        _driver = driver; _context = context; _forward = forward; _backward = backward;
-        Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth;
+        _driver = driver; _context = context; _forward = forward; _backward = backward; _laneForward = laneForward;
+        Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth; Lanes = lanes;
+    }
+
+    /// <summary>Environment variable setting the warps per multiprocessor the lane kernel's segmentation aims at.</summary>
+    public const string LaneWarpsEnvironmentVariable = "MAMBAIR_CUDA_LANE_WARPS";
+
+    /// <summary>
+    /// Segments per row and (checkpoint) windows per segment for the lane kernel's forward: one pass when its warps
+    /// (rows · lanes per channel / 32) reach half the target per multiprocessor (<see cref="LaneWarpsEnvironmentVariable"/>,
+    /// 32 by default), else enough segments to reach the target; forced counts as for <see cref="Segmentation(long, long)"/>.
+    /// </summary>
+    public (int Segments, int SegmentWindows) LaneSegmentation(long rows, long length)
+    {
+        long windows = (length + Window - 1) / Window;
+        int? forced = SegmentsOverride;
+        if (forced is null && Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0) forced = v;
+        long want;
+        if (forced is { } f) want = f;
+        else
+        {
+            int target = Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0 ? tv : 32;
+            long warps = Math.Max(1, rows * Lanes!.Value.LanesPerChannel / 32);
+            long goal = (long)target * Multiprocessors;
+            want = 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
+        }
+        want = Math.Clamp(want, 1, Math.Max(1, windows));
+        long per = (windows + want - 1) / want;
+        return ((int)((windows + per - 1) / per), (int)per);
     }
 
     /// <summary>
@@ -140,29 +218,40 @@ internal sealed class CudaScanKernels
     /// <summary>NVRTC options of one configuration (macros of <see cref="ScanKernelSource"/>).</summary>
     public static IReadOnlyList<string> Options(ScalarType dtype, int n, int items, CudaScanVariant? variant = null)
     {
-        variant ??= CudaScanVariant.Default;
-        return new[]
+        variant = (variant ?? CudaScanVariant.Default).For(dtype);
+        var options = new List<string>
         {
             $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={RowsMax}",
             $"-DBC_SMEM={(variant.SharedBC ? 1 : 0)}", $"-DNUNROLL={variant.Unroll}",
         };
+        if (variant.Lanes)
+        {
+            var layout = LaneLayout.For(n, variant.LaneStates);
+            options.AddRange(new[] { $"-DSPT={layout.StatesPerLane}", $"-DLPC={layout.LanesPerChannel}", $"-DLWIN={layout.WindowFor(32 * items)}" });
+        }
+        return options;
     }
+
+    /// <summary>The source compiled for every configuration: the window kernels and the lane kernel (built only with its macros).</summary>
+    public static string Source => ScanKernelSource.Text + LaneScanKernelSource.Text;
 
     /// <summary>Cache label of one configuration, e.g. <c>scan-f32-n16-i8-global-u2</c>.</summary>
     public static string Label(ScalarType dtype, int n, int items, CudaScanVariant? variant = null) =>
-        $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}-{variant ?? CudaScanVariant.Default}";
+        $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}-{(variant ?? CudaScanVariant.Default).For(dtype)}";
 
     /// <summary>The kernels for tensors of <paramref name="dtype"/> on CUDA device <paramref name="device"/> and state size <paramref name="n"/>.</summary>
     public static CudaScanKernels For(int device, ScalarType dtype, int n)
     {
-        var variant = CudaScanVariant.Current;
+        var variant = CudaScanVariant.Current.For(dtype);
         lock (Gate)
         {
             if (Loaded.TryGetValue((device, dtype, n, variant), out var k)) return k;
             int items = ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
-            var module = CudaModule.Load(device, ScanKernelSource.Text, Label(dtype, n, items, variant), Options(dtype, n, items, variant));
+            var module = CudaModule.Load(device, Source, Label(dtype, n, items, variant), Options(dtype, n, items, variant));
             var driver = module.Driver;
             IntPtr fwd = module.Function("mambair_scan_fwd"), bwd = module.Function("mambair_scan_bwd");
+            LaneLayout? layout = variant.Lanes ? LaneLayout.For(n, variant.LaneStates) : null;
+            IntPtr laneFwd = layout is null ? IntPtr.Zero : module.Function("mambair_scan_fwd_lanes");
             if (variant.SharedBC)
             {
                 // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
@@ -172,10 +261,14 @@ internal sealed class CudaScanKernels
             int regsF = driver.FunctionAttribute(fwd, 4), regsB = driver.FunctionAttribute(bwd, 4);
             int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
             int occF = driver.BlocksPerMultiprocessor(fwd, 32 * RowsMax), occB = driver.BlocksPerMultiprocessor(bwd, 32 * RowsMax);
+            string lanes = "";
+            if (layout is { } lay)
+                lanes = $"; lane forward ({lay.StatesPerLane} states × {lay.LanesPerChannel} lanes per channel): registers {driver.FunctionAttribute(laneFwd, 4)}, " +
+                        $"local memory {driver.FunctionAttribute(laneFwd, 3)} bytes, blocks of {32 * lay.Warps} per SM {driver.BlocksPerMultiprocessor(laneFwd, 32 * lay.Warps)}";
             _log.Add($"{module.Origin}; " +
-                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}");
-            k = new CudaScanKernels(driver, module.Context, fwd, bwd, device, n, items, module.Multiprocessors,
-                variant, dtype == ScalarType.Float64 ? 2 : 4);
+                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}{lanes}");
+            k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, device, n, items, module.Multiprocessors,
+                variant, dtype == ScalarType.Float64 ? 2 : 4, layout);
             Loaded[(device, dtype, n, variant)] = k;
             return k;
         }
@@ -192,6 +285,18 @@ internal sealed class CudaScanKernels
     /// <summary>Runs the forward: with several segments (<c>p.Segments</c>), the summary pass, then the final one.</summary>
     public void Forward(ref ScanForwardParams p, long batch, long channels, long groups)
     {
+        p.CheckpointWindow = Window;
+        if (Lanes is { } lay)
+        {
+            // Blocks of up to ChannelsPerBlock channels of one (batch, group), per segment.
+            long tiles = (channels / groups + lay.ChannelsPerBlock - 1) / lay.ChannelsPerBlock;
+            var laneGrid = ((uint)(tiles * p.Segments), (uint)groups, (uint)batch);
+            using var __ = new CudaContextScope(_driver, _context);
+            if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_laneForward, laneGrid, (uint)(32 * lay.Warps), ref p, "mambair_scan_fwd_lanes (summary)"); }
+            p.Mode = 0;
+            _driver.Launch(_laneForward, laneGrid, (uint)(32 * lay.Warps), ref p, "mambair_scan_fwd_lanes");
+            return;
+        }
         var (grid, block, rows) = Shape(batch, channels, groups, p.Segments);
         p.Rows = rows;
         using var _ = new CudaContextScope(_driver, _context);

@@ -29,7 +29,9 @@ internal static class CudaScanRunner
         var last = x.ReturnLastState ? empty(new[] { bt, dm, n }, dtype: x.U.dtype, device: x.U.device) : null;
         long windows = (l + k.Window - 1) / k.Window;
         var checkpoints = keepCheckpoints ? empty(new[] { bt, dm, windows, n }, dtype: x.U.dtype, device: x.U.device) : null;
-        var (segments, segWindows) = k.Segmentation(bt * dm, l);
+        // The lane kernel segments by its own rule; the backward (the window kernel) is handed the window kernel's.
+        int backwardSegments = k.Segmentation(bt * dm, l).Segments;
+        var (segments, segWindows) = k.Lanes is null ? k.Segmentation(bt * dm, l) : k.LaneSegmentation(bt * dm, l);
         var segEnd = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var segDecay = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var p = new ScanForwardParams
@@ -43,7 +45,7 @@ internal static class CudaScanRunner
         };
         p.Vec = Vectorizable(k, l, p.U, p.Delta, p.B, p.C, p.Z, p.Out) ? 1 : 0;
         k.Forward(ref p, bt, dm, g);
-        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), segments);
+        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), backwardSegments);
     }
 
     /// <summary>Gradients of every input from the forward's checkpoints.</summary>

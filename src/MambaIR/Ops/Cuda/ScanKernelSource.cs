@@ -84,6 +84,7 @@ internal static class ScanKernelSource
             const scalar* D; const scalar* z; const scalar* bias;
             scalar* out; scalar* last; scalar* ckpt; scalar* segE; scalar* segP;
             int batch, channels, length, groups, softplus, rows, segments, seg_windows, mode, vec;
+            int ckpt_window; // steps per checkpoint window (the lane kernel's; this file's kernels use WINDOW)
         };
 
         struct BwdParams
