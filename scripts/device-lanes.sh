@@ -19,7 +19,7 @@ what=${*:-tests scan model}
 has() { case " $what " in *" $1 "*) return 0 ;; esac; return 1; }
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; } 2>&1 | tee -a "$log"
 if has tests; then
-  step tests 200 bash scripts/device-test.sh -class MambaIR.Tests.Cuda.KernelCompileTests -class MambaIR.Tests.Cuda.CudaScanTests -class MambaIR.Tests.Cuda.CudaRefVecTests
+  step tests 200 bash scripts/device-test.sh -class MambaIR.Tests.Cuda.KernelCompileTests -class MambaIR.Tests.Cuda.CudaScanTests 
   grep -E "\[FAIL\]|Total:|error|Assert" "$log" | head -30
 fi
 variants=global-u1,lanes-s1,lanes-s2,lanes-s4
