@@ -12,7 +12,9 @@ namespace MambaIR.Ops;
 /// ship one beside torch/lib; see <see cref="NvrtcLocator"/>). Compiled kernels are cached on disk per GPU architecture,
 /// dtype and N (<see cref="CudaKernelCache"/>).
 /// <para>
-/// Sequential over L inside each lane's 8 (float64: 4) steps with the state in registers, the 32 lanes of a warp
+/// The float32 forward runs the lane-per-state kernel (<see cref="LaneScanKernelSource"/>: each lane holds a few states of
+/// one channel and walks every step, no cross-lane recurrence). The backward, and float64: sequential over L inside each
+/// lane's 8 (float64: 4) steps with the state in registers, the 32 lanes of a warp
 /// combined by a shuffle scan, windows of 32 lanes' steps one after another; one warp per (batch, channel), four channels
 /// of a group per block (they read the same B and C, so L1 serves three of them; see <see cref="CudaScanVariant"/>).
 /// With too few rows to fill the GPU, each row's sequence is cut into segments scanned by separate warps after a

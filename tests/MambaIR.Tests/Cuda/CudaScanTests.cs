@@ -47,9 +47,10 @@ public class CudaScanTests(ITestOutputHelper log)
     public void Float32MatchesFloat64ReferenceWithGradients(int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped) =>
         Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 23), ScalarType.Float32, 1e-4);
 
-    /// <summary>The lane-per-state forward (each layout), with the window kernel's backward on its checkpoints, in float32.</summary>
+    /// <summary>The lane-per-state forward (each layout), with the window kernel's backward on its checkpoints, in float32; and the
+    /// window kernel's own forward (no longer the default).</summary>
     public static IEnumerable<object[]> LaneVariantsShapesAndSegments() =>
-        from v in new[] { "lanes-s1", "lanes-s2", "lanes-s4" } from s in Shapes() from seg in new[] { 0, 2 } select new object[] { v }.Concat(s).Append(seg).ToArray();
+        from v in new[] { "lanes-s1", "lanes-s2", "lanes-s4", "global-u1" } from s in Shapes() from seg in new[] { 0, 2 } select new object[] { v }.Concat(s).Append(seg).ToArray();
 
     [CudaTheory]
     [MemberData(nameof(LaneVariantsShapesAndSegments))]
@@ -60,7 +61,7 @@ public class CudaScanTests(ITestOutputHelper log)
         MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride = segments == 0 ? null : segments;
         try
         {
-            Assert.NotNull(MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, n).Lanes);
+            Assert.Equal(variant.StartsWith("lanes"), MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, n).Lanes is not null);
             Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 29), ScalarType.Float32, 1e-4);
         }
         finally { (MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride, MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride) = (beforeVariant, beforeSegments); }

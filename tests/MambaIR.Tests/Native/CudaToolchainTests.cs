@@ -212,6 +212,13 @@ public class CudaToolchainTests
         Assert.Contains("-DBC_SMEM=1", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
         Assert.Contains("-DNUNROLL=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
         Assert.Equal("lanes-s4", CudaScanVariant.Parse("Lanes-S4").ToString());
+        Assert.Equal("lanes", CudaScanVariant.Parse("lanes").ToString());
+        Assert.Equal(CudaScanVariant.Default, CudaScanVariant.Parse("lanes"));
+        // The default runs float32 forwards on the lane kernel (4 states per lane at N = 16, 2 at N = 10), float64 on the window kernel.
+        Assert.Equal((4, 4), (LaneLayout.For(16, CudaScanVariant.AutoLaneStates).StatesPerLane, LaneLayout.For(16, CudaScanVariant.AutoLaneStates).LanesPerChannel));
+        Assert.Equal((2, 8), (LaneLayout.For(10, CudaScanVariant.AutoLaneStates).StatesPerLane, LaneLayout.For(10, CudaScanVariant.AutoLaneStates).LanesPerChannel));
+        Assert.Equal(CudaScanVariant.Window, CudaScanVariant.Default.For(ScalarType.Float64));
+        Assert.Contains("-DSPT=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8));
         Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-s0"));
         Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-sx"));
         // The lane kernel is float32's only: float64 builds and labels fall back to the window kernel.

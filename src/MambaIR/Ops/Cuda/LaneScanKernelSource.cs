@@ -33,34 +33,6 @@ internal static class LaneScanKernelSource
         #endif
         #define SBS (NPAD + ((SPT % 4) == 0 ? 4 : ((SPT % 2) == 0 ? 2 : 1)))
         #define SWS (LWIN + 4)
-        #define LTHREADS (LWARPS * 32)
-        #define PF_BC ((NPAD * LWIN + LTHREADS - 1) / LTHREADS)
-        #define PF_DU ((CPB * LWIN + LTHREADS - 1) / LTHREADS)
-
-        // This thread's share of window [l0, l0 + LWIN): B and C of every state (0 for padding states and past lEnd), and
-        // delta and u of the block's channels (raw; 0 past the end), into registers.
-        __device__ __forceinline__ void fetch_window(const float* delta, const float* u, int length, int channels, const float* Bg, const float* Cg,
-            int l0, int lEnd, int c0, int cpg, int g, int b, bool summary, float (&rB)[PF_BC], float (&rC)[PF_BC], float (&rD)[PF_DU], float (&rU)[PF_DU])
-        {
-            const int tid = threadIdx.x;
-        #pragma unroll
-            for (int i = 0; i < PF_BC; ++i)
-            {
-                const int e = tid + i * LTHREADS, n = e / LWIN, l = l0 + (e - n * LWIN);
-                const bool in = e < NPAD * LWIN && n < NSTATE && l < lEnd;
-                rB[i] = in ? __ldg(Bg + (long long)n * length + l) : 0.f;
-                rC[i] = in && !summary ? __ldg(Cg + (long long)n * length + l) : 0.f;
-            }
-        #pragma unroll
-            for (int i = 0; i < PF_DU; ++i)
-            {
-                const int e = tid + i * LTHREADS, c = e / LWIN, l = l0 + (e - c * LWIN), cg = c0 + c;
-                const bool in = e < CPB * LWIN && cg < cpg && l < lEnd;
-                const long long o = ((long long)b * channels + g * cpg + cg) * length + l;
-                rD[i] = in ? __ldg(delta + o) : 0.f;
-                rU[i] = in ? __ldg(u + o) : 0.f;
-            }
-        }
 
         // SPT consecutive floats at p (16- or 8-byte aligned when SPT allows it).
         __device__ __forceinline__ void load_states(float (&v)[SPT], const float* p)
@@ -132,45 +104,33 @@ internal static class LaneScanKernelSource
                 P[s] = 1.f;
             }
 
-            // Software pipelining: the next window's B, C, delta and u are loaded into registers while this window is
-            // computed, so the loads' latency hides behind the recurrence; they reach shared memory after it.
-            float rB[PF_BC], rC[PF_BC], rD[PF_DU], rU[PF_DU];
-            fetch_window(p.delta, p.u, p.length, p.channels, Bg, Cg, lBegin, lEnd, c0, cpg, g, b, summary, rB, rC, rD, rU);
             for (int l0 = lBegin; l0 < lEnd; l0 += LWIN)
             {
                 __syncthreads(); // the previous window's shared data is no longer read
-        #pragma unroll
-                for (int i = 0; i < PF_BC; ++i)
+                for (int e = tid; e < NPAD * LWIN; e += LWARPS * 32)
                 {
-                    const int e = tid + i * LTHREADS;
-                    if (PF_BC * LTHREADS == NPAD * LWIN || e < NPAD * LWIN)
-                    {
-                        const int n = e / LWIN, st = e - n * LWIN;
-                        sB[st * SBS + n] = rB[i];
-                        if (!summary) sC[st * SBS + n] = rC[i];
-                    }
+                    const int n = e / LWIN, s = e - n * LWIN, l = l0 + s;
+                    const bool in = n < NSTATE && l < lEnd; // padding states and steps past the segment: B = C = 0
+                    sB[s * SBS + n] = in ? __ldg(Bg + (long long)n * p.length + l) : 0.f;
+                    if (!summary) sC[s * SBS + n] = in ? __ldg(Cg + (long long)n * p.length + l) : 0.f;
                 }
-        #pragma unroll
-                for (int i = 0; i < PF_DU; ++i)
+                for (int e = tid; e < CPB * LWIN; e += LWARPS * 32)
                 {
-                    const int e = tid + i * LTHREADS;
-                    if (PF_DU * LTHREADS == CPB * LWIN || e < CPB * LWIN)
+                    const int c = e / LWIN, s = e - c * LWIN, l = l0 + s, cg = c0 + c;
+                    float dt = 0.f, uu = 0.f; // identity steps: exp(0) = 1, no input
+                    if (cg < cpg && l < lEnd)
                     {
-                        const int c = e / LWIN, st = e - c * LWIN, l = l0 + st, cg = c0 + c;
-                        float dt = 0.f, uu = 0.f; // identity steps: exp(0) = 1, no input
-                        if (cg < cpg && l < lEnd)
-                        {
-                            const float x = rD[i] + (p.bias ? __ldg(p.bias + g * cpg + cg) : 0.f);
-                            dt = p.softplus ? softplus_(x) : x;
-                            uu = rU[i];
-                        }
-                        sDt[c * SWS + st] = dt;
-                        sDu[c * SWS + st] = dt * uu;
-                        sU[c * SWS + st] = uu;
+                        const int dd = g * cpg + cg;
+                        const long long o = ((long long)b * p.channels + dd) * p.length + l;
+                        const float x = __ldg(p.delta + o) + (p.bias ? __ldg(p.bias + dd) : 0.f);
+                        dt = p.softplus ? softplus_(x) : x;
+                        uu = __ldg(p.u + o);
                     }
+                    sDt[c * SWS + s] = dt;
+                    sDu[c * SWS + s] = dt * uu;
+                    sU[c * SWS + s] = uu;
                 }
                 __syncthreads();
-                if (l0 + LWIN < lEnd) fetch_window(p.delta, p.u, p.length, p.channels, Bg, Cg, l0 + LWIN, lEnd, c0, cpg, g, b, summary, rB, rC, rD, rU);
                 if (p.ckpt && !summary && active && l0 % wo == 0)
                 {
         #pragma unroll
