@@ -5,12 +5,6 @@
 # Usage: bash scripts/device-cuda-run.sh [all|check|tests|sweep|bench]...   (default: all, in that order)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/mambair-out}
-mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache}
-budget=${BUDGET_S:-570}
-log=$OUT/run.log
-json=$OUT/bench.jsonl
 source scripts/device-steps.sh
 what=${*:-all}
 has() { case " $what " in *" all "*|*" $1 "*) return 0 ;; esac; return 1; }

@@ -8,12 +8,6 @@
 # Logs go to $OUT (run.log, bench.jsonl; see device-steps.sh). Usage: bash scripts/device-lanes.sh [tests|scan|model]...
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/mambair-out}
-mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache}
-budget=${BUDGET_S:-570}
-log=$OUT/run.log
-json=$OUT/bench.jsonl
 source scripts/device-steps.sh
 what=${*:-tests scan model}
 has() { case " $what " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -28,9 +22,8 @@ if has scan; then
   bench scan-classic-256 60 bench scan --device cuda --shape classic --size 256x256 --variants $variants --no-reference --json --repeat 10 --warmup 2
   bench scan-light-256 60 bench scan --device cuda --shape light --size 256x256 --variants $variants --no-reference --json --repeat 10 --warmup 2
   python3 scripts/device-summary.py "$json" | tee -a "$log"
-fi
-# The lane layout with the fastest forward on the official scan row.
-best=$(python3 - "$json" <<'EOF'
+  # The lane layout with the fastest forward on the official scan row.
+  best=$(python3 - "$json" <<'EOF'
 import json, sys
 best = None
 for line in open(sys.argv[1]):
@@ -42,8 +35,9 @@ for line in open(sys.argv[1]):
             if "lanes" in b and (best is None or m["ForwardMs"] < best[1]): best = (b.split("[")[1].split("]")[0], m["ForwardMs"])
 print(best[0] if best else "lanes-s1")
 EOF
-)
-echo "fastest lane layout: $best" | tee -a "$log"
+  )
+  echo "fastest lane layout: $best" | tee -a "$log"
+fi
 if has model; then
   for p in classic-x2:64 classic-x2:128 classic-x2:256 light-x2:256; do
     for v in global-u1 lanes; do

@@ -12,12 +12,7 @@
 #                                      multi-tensor optimiser; the bundled ×2 model's Set5 PSNR in each dtype on the GPU
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/mambair-out}
-mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache} NCCL_NVLS_ENABLE=0
-budget=${BUDGET_S:-570}
-log=$OUT/run.log
-json=$OUT/bench.jsonl
+export NCCL_NVLS_ENABLE=0
 source scripts/device-steps.sh
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; lscpu | grep -E "Model name|^CPU\(s\)"; } 2>&1 | tee -a "$log"
 set5=.device/data/Set5

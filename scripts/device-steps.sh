@@ -1,5 +1,12 @@
 # Helpers for one GPU-machine call (sourced by device-cuda-run.sh and device-session.sh): time-limited steps that never
-# stop the script, and bench commands whose JSON report goes to $json. Needs OUT, log, json and budget set.
+# stop the script, and bench commands whose JSON report goes to $json. Sourced from the repository root; sets what a call
+# needs unless the caller did: OUT (the folder that comes back), the kernel cache, budget (BUDGET_S seconds), log, json.
+OUT=${OUT:-/tmp/mambair-out}
+mkdir -p "$OUT"
+export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache}
+budget=${BUDGET_S:-570}
+log=$OUT/run.log
+json=$OUT/bench.jsonl
 left() { echo $(( budget - SECONDS )); }
 step() { # name timeout command...: runs with a time limit, logs, never stops the script; sets $rc
   local name=$1 t=$2; shift 2

@@ -54,7 +54,7 @@ public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates =
     public const int AutoLaneStates = -1;
 
     /// <summary>Whether the forward runs the lane-per-state kernel (float32 only).</summary>
-    public bool Lanes => LaneStates > 0 || LaneStates == AutoLaneStates;
+    public bool Lanes => LaneStates != 0;
 
     public override string ToString() => LaneStates == AutoLaneStates ? "lanes" : Lanes ? $"lanes-s{LaneStates}" : $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
 
@@ -178,21 +178,16 @@ internal sealed class CudaScanKernels
     /// </summary>
     public (int Segments, int SegmentWindows) LaneSegmentation(long rows, long length)
     {
-        long windows = (length + Window - 1) / Window;
-        int? forced = SegmentsOverride;
-        if (forced is null && Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0) forced = v;
-        long want;
-        if (forced is { } f) want = f;
-        else
-        {
-            int target = Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0 ? tv : 32;
-            long warps = Math.Max(1, rows * Lanes!.Value.LanesPerChannel / 32);
-            long goal = (long)target * Multiprocessors;
-            want = 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
-        }
-        want = Math.Clamp(want, 1, Math.Max(1, windows));
-        long per = (windows + want - 1) / want;
-        return ((int)((windows + per - 1) / per), (int)per);
+        long want = SegmentsOverride ?? EnvironmentSegments() ?? LaneSegmentsFor(rows);
+        return Split(want, (length + Window - 1) / Window);
+    }
+
+    long LaneSegmentsFor(long rows)
+    {
+        int target = Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0 ? tv : 32;
+        long warps = Math.Max(1, rows * Lanes!.Value.LanesPerChannel / 32);
+        long goal = (long)target * Multiprocessors;
+        return 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
     }
 
     /// <summary>
@@ -205,10 +200,17 @@ internal sealed class CudaScanKernels
     /// </summary>
     public static (int Segments, int SegmentWindows) Segmentation(long rows, long windows, int multiprocessors, int? forced = null)
     {
-        long want;
-        if (forced is { } f) want = f;
-        else if (Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0) want = v;
-        else want = rows >= 6L * multiprocessors ? 1 : (48L * multiprocessors + rows - 1) / Math.Max(1, rows);
+        long want = forced ?? EnvironmentSegments() ?? (rows >= 6L * multiprocessors ? 1 : (48L * multiprocessors + rows - 1) / Math.Max(1, rows));
+        return Split(want, windows);
+    }
+
+    /// <summary>The segment count <see cref="SegmentsEnvironmentVariable"/> forces, if it holds a positive integer.</summary>
+    static long? EnvironmentSegments() =>
+        Environment.GetEnvironmentVariable(SegmentsEnvironmentVariable) is { Length: > 0 } e && int.TryParse(e, out int v) && v > 0 ? v : null;
+
+    /// <summary>About <paramref name="want"/> segments of whole windows (at least 1, at most one per window), each window in exactly one.</summary>
+    static (int Segments, int SegmentWindows) Split(long want, long windows)
+    {
         want = Math.Clamp(want, 1, Math.Max(1, windows));
         long per = (windows + want - 1) / want;
         return ((int)((windows + per - 1) / per), (int)per);

@@ -30,8 +30,8 @@ internal static class CudaScanRunner
         long windows = (l + k.Window - 1) / k.Window;
         var checkpoints = keepCheckpoints ? empty(new[] { bt, dm, windows, n }, dtype: x.U.dtype, device: x.U.device) : null;
         // The lane kernel segments by its own rule; the backward (the window kernel) is handed the window kernel's.
-        int backwardSegments = k.Segmentation(bt * dm, l).Segments;
-        var (segments, segWindows) = k.Lanes is null ? k.Segmentation(bt * dm, l) : k.LaneSegmentation(bt * dm, l);
+        var windowSegmentation = k.Segmentation(bt * dm, l);
+        var (segments, segWindows) = k.Lanes is null ? windowSegmentation : k.LaneSegmentation(bt * dm, l);
         var segEnd = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var segDecay = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var p = new ScanForwardParams
@@ -45,7 +45,7 @@ internal static class CudaScanRunner
         };
         p.Vec = Vectorizable(k, l, p.U, p.Delta, p.B, p.C, p.Z, p.Out) ? 1 : 0;
         k.Forward(ref p, bt, dm, g);
-        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), backwardSegments);
+        return new ForwardResult(output.MoveToOuterDisposeScope(), last?.MoveToOuterDisposeScope(), checkpoints?.MoveToOuterDisposeScope(), windowSegmentation.Segments);
     }
 
     /// <summary>Gradients of every input from the forward's checkpoints.</summary>
