@@ -123,6 +123,7 @@ public sealed class BenchCommand : ICliCommand
                     + (r.MinorFaultsPerImage is { } f ? $", {f:F0} page faults" : ""));
                 if (r.PeakResidentBytes is { } peak && r.PeakAboveBaselineBytes is { } above && r.PeakBytesPerInputPixel is { } perPixel)
                     Console.WriteLine($"  memory:  peak resident {peak / 1048576.0:F0} MiB, {above / 1048576.0:F0} MiB above the network at rest ({perPixel / 1024:F2} KiB per input pixel)");
+                if (r.Malloc is { } malloc) Console.WriteLine($"  malloc:  {malloc}");
                 if (r.PeakDeviceMemoryMb is not null) Console.WriteLine($"  peak device memory: {Mb(r.PeakDeviceMemoryMb)}");
             }
             return 0;

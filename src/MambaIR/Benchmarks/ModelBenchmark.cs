@@ -26,12 +26,14 @@ public static class ModelBenchmark
     public sealed record Options(int Warmup = 1, int Repeat = 5, string? Backend = null, Device? Device = null, bool? Tf32 = false,
         ScalarType DType = ScalarType.Float32);
 
+    /// <param name="Malloc">CPU only: the malloc serving the process and its settings (<see cref="ProcessAllocator.Describe"/>).</param>
     /// <param name="PeakDeviceMemoryMb">CUDA only: growth of the device memory in use from before the network was built to the end (libtorch's caching allocator keeps its peak reservation).</param>
     public sealed record Report(
         string Preset, int Height, int Width, string Backend, int Threads, string Machine, string Device,
         double MedianMs, double MinMs, double ScanMsPerImage, int ScanCallsPerImage,
         double UserCpuMsPerImage, double SystemCpuMsPerImage, double? MinorFaultsPerImage,
-        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null, string DType = "float32", string? Tf32 = null)
+        long? BaselineResidentBytes, long? PeakResidentBytes, double? PeakDeviceMemoryMb = null, string DType = "float32", string? Tf32 = null,
+        string? Malloc = null)
     {
         /// <summary>Fraction of the forward spent inside the scan.</summary>
         public double ScanShare => ScanMsPerImage / MedianMs;
@@ -93,6 +95,7 @@ public static class ModelBenchmark
                 using (NewDisposeScope()) net.forward(rand(1, config.InChans, Math.Min(height, 16), Math.Min(width, 16)).to(inputType).to(device));
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
+                ProcessAllocator.ReleaseFreeMemory(); // what the small forward freed is not part of the resting set
                 restingBytes = ProcessResources.Now().ResidentBytes;
                 peakReset = ProcessResources.ResetPeak();
                 for (int i = 0; i < options.Warmup; i++) { using var s = NewDisposeScope(); Forward(); }
@@ -108,7 +111,8 @@ public static class ModelBenchmark
                 PerImage(after.UserTime - before.UserTime), PerImage(after.SystemTime - before.SystemTime),
                 (after.MinorFaults - before.MinorFaults) / (double)options.Repeat,
                 peakReset ? restingBytes : null, peakReset ? after.PeakResidentBytes : null,
-                PeakMb(device, baseline), options.DType.ToString().ToLowerInvariant(), isCuda ? Tf32Name(options.Tf32) : null);
+                PeakMb(device, baseline), options.DType.ToString().ToLowerInvariant(), isCuda ? Tf32Name(options.Tf32) : null,
+                isCuda ? null : ProcessAllocator.Describe());
         }
         finally { SelectiveScan.Forced = previous; }
     }

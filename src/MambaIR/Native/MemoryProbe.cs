@@ -20,8 +20,8 @@ public sealed record PeakMemory(double FixedBytes, double BytesPerPixel)
 
 /// <summary>
 /// Measures <see cref="PeakMemory"/> by running the network on <see cref="SmallSide"/>² and <see cref="LargeSide"/>² inputs.
-/// CPU (Linux): the rise of the process's peak resident set (VmHWM, reset through /proc/self/clear_refs); glibc is told to
-/// serve large blocks with mmap so freed tensors leave the resident set. CUDA: the fall in the driver's free memory, which
+/// CPU (Linux): the rise of the process's peak resident set (VmHWM, reset through /proc/self/clear_refs), from a heap whose
+/// free memory went back to the kernel first (glibc also serves large blocks with mmap meanwhile). CUDA: the fall in the driver's free memory, which
 /// libtorch's caching allocator keeps at its high-water mark. Returns null where neither is available.
 /// </summary>
 public static class MemoryProbe
@@ -68,7 +68,7 @@ public static class MemoryProbe
         }
         finally
         {
-            if (device.type == DeviceType.CPU) Glibc.RestoreSettings();
+            if (device.type == DeviceType.CPU) Heap.RestoreSettings();
         }
         if (small is not { } s || large is not { } l || l <= s) return null;
         double perPixel = Math.Max(0, (double)(l - s) / (LargeSide * LargeSide - SmallSide * SmallSide));
@@ -94,10 +94,10 @@ public static class MemoryProbe
     {
         try
         {
-            Glibc.MmapLargeBlocks();
+            Heap.MmapLargeBlocks();
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            Glibc.ReleaseFreeMemory();
+            Heap.ReleaseFreeMemory();
             File.WriteAllText("/proc/self/clear_refs", "5");
             long before = Status("VmRSS:");
             action();
@@ -123,24 +123,31 @@ public static class MemoryProbe
     }
 
     /// <summary>
-    /// glibc's malloc settings while measuring: blocks of 64 KiB and more get their own mappings, so every tensor leaves the
-    /// resident set when freed (heap reuse would hide peaks). Afterwards the process's settings come back: those of
+    /// The heap while measuring. glibc: blocks of 64 KiB and more get their own mappings, so every tensor leaves the
+    /// resident set when freed (heap reuse would hide peaks); a preloaded allocator is left as it is. Afterwards the process's settings come back: those of
     /// <see cref="GlibcHeap.KeepFreedMemory"/> when it applied them, else glibc's maximum fixed threshold of 32 MiB.
     /// </summary>
-    static class Glibc
+    static class Heap
     {
-        public static void MmapLargeBlocks() => GlibcHeap.MapLargeBlocks(64 * 1024);
+        static bool IsGlibc => ProcessAllocator.Implementation == MallocImplementation.Glibc;
+
+        public static void MmapLargeBlocks()
+        {
+            if (IsGlibc) GlibcHeap.MapLargeBlocks(64 * 1024);
+        }
 
         public static void RestoreSettings()
         {
+            if (!IsGlibc) return;
             if (GlibcHeap.Applied) GlibcHeap.KeepFreedMemory();
             else GlibcHeap.MapLargeBlocks(32 * 1024 * 1024);
         }
 
         /// <summary>
-        /// Hands free heap pages back to the kernel (malloc_trim), so that memory freed by earlier work, still resident,
-        /// is not silently reused by the measured call: reused pages would not raise the peak and the probe would read ~0.
+        /// Hands free heap pages back to the kernel (malloc_trim; a preloaded jemalloc's arenas are purged), so that memory
+        /// freed by earlier work, still resident, is not silently reused by the measured call: reused pages would not raise
+        /// the peak and the probe would read ~0. Within the call, freed pages are reused as in real work.
         /// </summary>
-        public static void ReleaseFreeMemory() => GlibcHeap.ReleaseFreeMemory();
+        public static void ReleaseFreeMemory() => ProcessAllocator.ReleaseFreeMemory();
     }
 }

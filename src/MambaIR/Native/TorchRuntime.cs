@@ -49,7 +49,13 @@ public static class TorchRuntime
             if (OperatingSystem.IsLinux())
             {
                 PreferBrieflySpinningOpenMpThreads();
-                if (GlibcHeap.KeepFreedMemory()) Note("malloc: no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
+                if (ProcessAllocator.TuneGlibc())
+                {
+                    Note("malloc: glibc, no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
+                    if (ProcessAllocator.InstalledJemalloc() is { } jemalloc)
+                        Note($"  jemalloc is installed: LD_PRELOAD={jemalloc} MALLOC_CONF={ProcessAllocator.JemallocSettings} lowers system time on large images (the mambair launcher in a source checkout does this)");
+                }
+                else if (ProcessAllocator.Implementation != MallocImplementation.Glibc) Note($"malloc: {ProcessAllocator.Describe()}");
                 LoadLinux(libTorchDirectory);
             }
             else if (libTorchDirectory != null) PreloadExternal(libTorchDirectory, ".dll", ".dylib");

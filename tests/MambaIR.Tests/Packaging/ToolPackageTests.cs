@@ -27,35 +27,8 @@ public class ToolPackageTests : IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } // left for the OS if a process still holds it
     }
 
-    sealed record Run(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
-    }
-
-    static Run Start(string file, IEnumerable<string> args, string workingDir, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        // The test host runs under `dotnet test`; MSBuild's own variables would steer the child build, and the user's
-        // MambaIR settings would change what the installed tool loads.
-        foreach (var key in psi.Environment.Keys.ToList())
-            if (key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || key.StartsWith("MAMBAIR_", StringComparison.Ordinal)
-                || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
-                psi.Environment.Remove(key);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
-        }
-        return new Run(p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static ChildProcess.Result Start(string file, IEnumerable<string> args, string workingDir, IDictionary<string, string?>? env = null, int timeoutSeconds = 120)
+        => ChildProcess.Run(file, args, workingDir, env, timeoutSeconds);
 
     [Fact]
     public void PackedToolInstallsAndRuns()
@@ -88,8 +61,8 @@ public class ToolPackageTests : IDisposable
         Assert.True(File.Exists(mambair), "no mambair command in " + toolPath);
 
         // The patched bridge copy goes to a folder of this test, not the user's cache.
-        var env = new Dictionary<string, string> { ["MAMBAIR_NATIVE_CACHE"] = Path.Combine(_dir, "native-cache") };
-        Run Tool(params string[] args)
+        var env = new Dictionary<string, string?> { ["MAMBAIR_NATIVE_CACHE"] = Path.Combine(_dir, "native-cache") };
+        ChildProcess.Result Tool(params string[] args)
         {
             var r = Start(mambair, args, _dir, env);
             Assert.True(r.ExitCode == 0, $"mambair {string.Join(' ', args)}: " + r);
