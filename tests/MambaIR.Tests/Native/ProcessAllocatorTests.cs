@@ -12,10 +12,15 @@ public sealed class JemallocFactAttribute : FactAttribute
     }
 }
 
+/// <summary>Runs alone: one test makes the launcher build the CLI, which would disturb tests that measure time or memory.</summary>
+[CollectionDefinition("launcher", DisableParallelization = true)]
+public sealed class LauncherCollection { }
+
 /// <summary>
 /// Which malloc serves the process, read from its mappings, and the <c>mambair</c> launcher that preloads jemalloc: checked
 /// on real child processes (their own /proc/self/maps, the launcher's runtime and benchmark reports).
 /// </summary>
+[Collection("launcher")]
 public class ProcessAllocatorTests
 {
     static string Launcher => Path.Combine(TestPaths.RepoRoot, "mambair");
@@ -80,5 +85,24 @@ public class ProcessAllocatorTests
         using var json = JsonDocument.Parse(r.Stdout);
         Assert.StartsWith("jemalloc 5.", json.RootElement.GetProperty("Malloc").GetString());
         Assert.True(json.RootElement.GetProperty("PeakResidentBytes").GetInt64() > json.RootElement.GetProperty("BaselineResidentBytes").GetInt64(), r.Stdout);
+    }
+
+    [Fact]
+    public void The_launcher_builds_once_after_a_change_inside_the_library()
+    {
+        // A library-only change leaves MambaIR.Cli.dll as it was (its reference assembly does not change); the launcher
+        // compares the sources with that file, so unless it marks the build done it builds again on every run.
+        string source = Path.Combine(TestPaths.RepoRoot, "src", "MambaIR", "Native", "ProcessAllocator.cs");
+        var written = File.GetLastWriteTimeUtc(source);
+        try
+        {
+            File.SetLastWriteTimeUtc(source, DateTime.UtcNow);
+            var first = Mambair(["--version"]);
+            Assert.Contains("mambair: building", first.Stderr);
+            var second = Mambair(["--version"]);
+            Assert.DoesNotContain("building", second.Stderr);
+            Assert.Equal(first.Stdout, second.Stdout);
+        }
+        finally { File.SetLastWriteTimeUtc(source, written); }
     }
 }
