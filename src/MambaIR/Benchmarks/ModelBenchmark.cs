@@ -48,7 +48,7 @@ public static class ModelBenchmark
 
     public sealed record TrainReport(
         string Preset, int Batch, int Patch, string Backend, string Machine, string Device,
-        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb, string? Tf32 = null);
+        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb, string? Tf32 = null, string DType = "float32");
 
     public static Report Run(string preset, int height, int width, Options options)
     {
@@ -134,6 +134,10 @@ public static class ModelBenchmark
         manual_seed(0);
         using var net = config.CreateNetwork();
         net.to(device).train();
+        // DType bfloat16: mixed precision as the trainer runs it (float32 master weights, a bfloat16 compute copy).
+        using var mixed = SelectiveScan.IsReduced(options.DType) ? new MasterWeights(net, config.CreateNetwork(), options.DType) : null;
+        mixed?.Compute.train();
+        var compute = mixed?.Compute ?? net;
         using var optimizer = new AdamOptimizer(net.named_parameters().Select(p => (p.name, p.parameter)),
             new OptimizerOptions(OptimizerKind.Adam, 2e-4, 0.9, 0.99, 0, 1e-8));
         int scale = config.Scale;
@@ -147,8 +151,10 @@ public static class ModelBenchmark
             void Step()
             {
                 optimizer.ZeroGrad();
-                var loss = (net.forward(lq) - gt).abs().mean();
+                mixed?.CopyToCompute();
+                var loss = (compute.forward(lq) - gt).abs().mean();
                 loss.backward();
+                mixed?.MoveGradientsToMaster();
                 optimizer.Step();
                 if (isCuda) loss.item<float>();
             }
@@ -158,7 +164,8 @@ public static class ModelBenchmark
             var timing = BenchmarkTimer.Measure(Step, isCuda ? 0 : Math.Max(0, options.Warmup - 1), options.Repeat);
             return new TrainReport(preset, batch, patch, backend.Name,
                 isCuda ? CudaDeviceInfo.Describe(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
-                timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline), isCuda ? Tf32Name(options.Tf32) : null);
+                timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline), isCuda ? Tf32Name(options.Tf32) : null,
+                options.DType.ToString().ToLowerInvariant());
         }
         finally { SelectiveScan.Forced = previous; }
     }

@@ -47,6 +47,7 @@ public sealed class Trainer : IDisposable
     int _loggedStage = -1;
     ModelEma? _ema;
     AdamOptimizer _optimizer = null!;
+    MasterWeights? _mixed;
     LrSchedule _schedule = null!;
     PixelLoss _loss = null!;
     GradientProfileLoss? _gradLoss;
@@ -229,6 +230,16 @@ public sealed class Trainer : IDisposable
             else _ema.CopyFrom();
             _emaNet.eval();
         }
+        if (_run.MixedPrecision is { } reduced)
+        {
+            _mixed = new MasterWeights(_net, CreateNetwork(), reduced);
+            _owned.Add(_mixed);
+            _mixed.Compute.train();
+            var (inReduced, all) = _mixed.ParameterCounts;
+            _log.Info($"Mixed precision: forward and backward in {reduced.ToString().ToLowerInvariant()} on a copy of the float32 weights " +
+                      $"({inReduced} of {all} parameter tensors reduced; the residual stream, norms, selective scan, its A_logs/Ds/bias and the loss in float32); " +
+                      "the optimiser, EMA, validation and checkpoints use the float32 weights");
+        }
         _optimizer = new AdamOptimizer(_net.named_parameters().Select(x => (x.name, x.parameter)), _opt.Optimizer!);
         _owned.Add(_optimizer);
         if (_device.type == DeviceType.CUDA) _log.Info($"Optimiser and EMA updates: {_optimizer.DescribeUpdatePath()}");
@@ -246,7 +257,9 @@ public sealed class Trainer : IDisposable
             // DDP's start: every rank takes rank 0's weights; the stochastic-depth draws differ per rank (BasicSR seeds manual_seed + rank).
             _ranks!.BroadcastFromRank0(_net.parameters().Concat(_emaNet?.parameters() ?? []).ToArray());
             if (_ranks.Rank > 0) manual_seed(seed + _ranks.Rank);
-            if (_run.GradientBucketCapBytes is { } cap)
+            if (_run.GradientBucketCapBytes is not null && _mixed is not null)
+                _log.Info("Gradient reduction: all gradients after the backward (mixed precision: the float32 gradients exist only once the backward is done)");
+            else if (_run.GradientBucketCapBytes is { } cap)
             {
                 _overlap = new OverlappedGradientAveraging(_net, _ranks, cap);
                 _owned.Add(_overlap);
@@ -376,7 +389,8 @@ public sealed class Trainer : IDisposable
                 _optimizer.ZeroGrad();
                 sw.Restart();
                 _overlap?.BeginStep();
-                var output = _net.forward(lq);
+                _mixed?.CopyToCompute();
+                var output = (_mixed?.Compute ?? _net).forward(lq);
                 phase.Forward = Lap();
                 var loss = _loss.Compute(output, gt);
                 if (_gradLoss is not null)
@@ -391,6 +405,7 @@ public sealed class Trainer : IDisposable
                 if (!Distributed && !double.IsFinite(lossValue))
                     throw Stop($"{_loss.LogName} is {(double.IsNaN(lossValue) ? "NaN" : "infinite")} at iteration {iter} (epoch {batch.Epoch}); training stopped before updating the weights", iter, null);
                 loss.backward();
+                _mixed?.MoveGradientsToMaster();
                 if (Distributed)
                 {
                     // One collective for the gradients and the logged losses; a non-finite loss on any rank is seen by all.

@@ -45,6 +45,11 @@ public sealed record TrainingRun
     /// averages them all after the backward.</summary>
     public long? GradientBucketCapBytes { get; init; } = MambaIR.Training.Distributed.OverlappedGradientAveraging.DefaultBucketCapBytes;
 
+    /// <summary>Mixed precision: bfloat16 runs the forward and backward (products and convolutions; the scan, norms and
+    /// loss in float32) on a copy of the float32 weights, which stay what is optimised, averaged and saved
+    /// (<see cref="MambaIR.Training.Optimization.MasterWeights"/>); null trains in the network's own float32.</summary>
+    public ScalarType? MixedPrecision { get; init; }
+
     /// <summary>Memory budget for on-the-fly LR images in HR-only mode.</summary>
     public long LrCacheBytes { get; init; } = 1L << 30;
 }
