@@ -28,6 +28,16 @@ public static class CliOptions
         Validators = { r => { if (TryParseDType(r.GetValueOrDefault<string>()) is null) r.AddError($"--dtype '{r.GetValueOrDefault<string>()}': use float32, float64, bfloat16 or float16"); } },
     };
 
+    /// <summary>Training: <c>--mixed-precision bf16</c> (the only reduced type training takes); read it with <see cref="MixedPrecisionType"/>.</summary>
+    public static Option<string?> MixedPrecision(string description) => new("--mixed-precision")
+    {
+        Description = description,
+        Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v && TryParseDType(v) != torch.ScalarType.BFloat16) r.AddError($"--mixed-precision '{v}': use bfloat16 (bf16)"); } },
+    };
+
+    /// <summary>The type a validated <see cref="MixedPrecision"/> value names, or null when the option was not given.</summary>
+    public static torch.ScalarType? MixedPrecisionType(string? value) => value is null ? null : TryParseDType(value);
+
     /// <summary>CUDA: TF32 tensor cores for float32 matrix products and convolutions; <paramref name="defaultValue"/> when not given
     /// (restore and eval: libtorch's default; the benchmarks: off, so that float32 is float32).</summary>
     public static Option<string> Tf32(string defaultValue = "default") => new("--tf32")

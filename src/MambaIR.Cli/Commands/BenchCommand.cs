@@ -144,7 +144,7 @@ public sealed class BenchCommand : ICliCommand
         var backend = new Option<string?>("--scan") { Description = "Selective-scan backend; default: the one the network would pick." };
         var device = CliOptions.Device();
         var libtorch = CliOptions.LibTorch();
-        var mixed = new Option<string?>("--mixed-precision") { Description = "bfloat16: forward and backward in bfloat16 on a copy of the float32 weights (as mambair train --mixed-precision)." };
+        var mixed = CliOptions.MixedPrecision("bfloat16: forward and backward in bfloat16 on a copy of the float32 weights (as mambair train --mixed-precision).");
         var cmd = new Command("train", "Time one training step (Adam, L1 loss, forward and backward) of a whole network on random patches.")
             { threads, repeat, warmup, tf32, json, preset, batch, patch, backend, device, libtorch, mixed };
         cmd.SetAction(pr =>
@@ -154,7 +154,7 @@ public sealed class BenchCommand : ICliCommand
             var dev = ComputeDevice.Resolve(pr.GetValue(device));
             var r = ModelBenchmark.RunTrainStep(pr.GetValue(preset)!, pr.GetValue(batch), pr.GetValue(patch), new ModelBenchmark.Options(Warmup: pr.GetValue(warmup),
                 Repeat: pr.GetValue(repeat), Backend: pr.GetValue(backend), Device: dev, Tf32: CliOptions.ParseTf32(pr.GetValue(tf32)),
-                DType: pr.GetValue(mixed) is { } mp ? CliOptions.TryParseDType(mp) ?? throw new ArgumentException($"--mixed-precision '{mp}': use bfloat16 (bf16)") : torch.ScalarType.Float32));
+                DType: CliOptions.MixedPrecisionType(pr.GetValue(mixed)) ?? torch.ScalarType.Float32));
             if (pr.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
             else
             {

@@ -49,11 +49,7 @@ public sealed class TrainCommand : ICliCommand
             Validators = { r => { if (r.GetValueOrDefault<double>() is var v && (v < 0 || !double.IsFinite(v))) r.AddError($"--bucket-cap-mb must be 0 or more, got {v}"); } },
         };
 
-        var mixed = new Option<string?>("--mixed-precision")
-        {
-            Description = "bfloat16: forward and backward in bfloat16 (products, convolutions) on a copy of the float32 weights, which stay what is optimised and saved; the scan, norms and loss stay float32. For GPUs with bfloat16 tensor cores.",
-            Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v && CliOptions.TryParseDType(v) != torch.ScalarType.BFloat16) r.AddError($"--mixed-precision '{v}': use bfloat16 (bf16)"); } },
-        };
+        var mixed = CliOptions.MixedPrecision("bfloat16: forward and backward in bfloat16 (products, convolutions) on a copy of the float32 weights, which stay what is optimised and saved; the scan, norms and loss stay float32. For GPUs with bfloat16 tensor cores.");
 
         var cmd = new Command("train", "Train MambaIR from a BasicSR option file (the official MambaIR configs load as they are): checkpoints, exact resume, logs, TensorBoard, plots.")
         {
@@ -99,7 +95,7 @@ public sealed class TrainCommand : ICliCommand
                 ProfilePhases = computeDevice.type != DeviceType.CUDA,
                 Ranks = ranks,
                 GradientBucketCapBytes = pr.GetValue(bucketCap) is var mb && mb > 0 ? Math.Max(1L, (long)(mb * 1024 * 1024)) : null,
-                MixedPrecision = pr.GetValue(mixed) is { } mp ? CliOptions.TryParseDType(mp) : null,
+                MixedPrecision = CliOptions.MixedPrecisionType(pr.GetValue(mixed)),
             };
             try
             {

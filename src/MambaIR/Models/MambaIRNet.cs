@@ -156,7 +156,7 @@ public sealed class MambaIRNet : nn.Module<Tensor, Tensor>
             if (freeInput) x.Dispose();
             freeInput = false;
             t = next;
-            if (lean && onCpu) ProcessAllocator.TrimFragmentedHeapAbove(FreeHeapKeptBytes);
+            if (lean && onCpu) GlibcHeap.ReleaseFreeMemoryAbove(FreeHeapKeptBytes);
         }
         using (t)
         using (var normed = norm.forward(t))

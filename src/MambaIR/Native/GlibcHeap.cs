@@ -15,7 +15,9 @@ namespace MambaIR.Native;
 /// that allocates while another holds the heap's lock otherwise gets an arena of its own, whose free memory the other
 /// threads cannot reuse and whose blocks above 64 MiB are mapped and unmapped regardless of M_MMAP_MAX (light ×2 at
 /// 256×256: peak 4.10 → 2.36 KiB per input pixel, page faults 67,028 → 38,262).
-/// Nothing is changed when the user set malloc tunables (<c>GLIBC_TUNABLES</c>, <c>MALLOC_*</c>), or outside glibc.
+/// Nothing is changed when the user set malloc tunables (<c>GLIBC_TUNABLES</c>, <c>MALLOC_*</c>), outside glibc, or where
+/// another malloc was preloaded (<see cref="ProcessAllocator"/>): glibc's settings then govern nothing, and every method
+/// here does nothing.
 /// </summary>
 public static class GlibcHeap
 {
@@ -26,13 +28,16 @@ public static class GlibcHeap
 
     static bool _applied;
 
+    /// <summary>glibc serves malloc in this process: Linux, and no other malloc preloaded.</summary>
+    static bool ServesMalloc => OperatingSystem.IsLinux() && ProcessAllocator.Implementation == MallocImplementation.Glibc;
+
     /// <summary>True once <see cref="KeepFreedMemory"/> changed the settings.</summary>
     public static bool Applied => _applied;
 
     /// <summary>Applies the settings (again, if called again). Returns false where they were not applied.</summary>
     public static bool KeepFreedMemory()
     {
-        if (!OperatingSystem.IsLinux() || UserTuned()) return false;
+        if (!ServesMalloc || UserTuned()) return false;
         _applied = Set(M_MMAP_MAX, 0) && Set(M_TRIM_THRESHOLD, TrimThresholdBytes) && Set(M_ARENA_MAX, 1);
         return _applied;
     }
@@ -43,7 +48,7 @@ public static class GlibcHeap
     /// </summary>
     public static void MapLargeBlocks(int thresholdBytes)
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!ServesMalloc) return;
         Set(M_MMAP_MAX, DefaultMmapMax);
         Set(M_MMAP_THRESHOLD, thresholdBytes);
     }
@@ -51,18 +56,19 @@ public static class GlibcHeap
     /// <summary>Hands free heap pages back to the kernel (malloc_trim).</summary>
     public static void ReleaseFreeMemory()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!ServesMalloc) return;
         try { malloc_trim(0); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
 
     /// <summary>
     /// <see cref="ReleaseFreeMemory"/> when the main heap holds more than <paramref name="bytes"/> free (mallinfo2's fordblks):
-    /// returning a little free memory saves nothing and costs page faults when it is used again.
+    /// returning a little free memory saves nothing and costs page faults when it is used again. (A preloaded malloc keeps its
+    /// freed pages for the next step instead: they are reused without a page fault, and its peak follows the live set.)
     /// </summary>
     public static void ReleaseFreeMemoryAbove(long bytes)
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!ServesMalloc) return;
         try
         {
             if ((long)mallinfo2().fordblks > bytes) malloc_trim(0);

@@ -124,21 +124,16 @@ public static class MemoryProbe
 
     /// <summary>
     /// The heap while measuring. glibc: blocks of 64 KiB and more get their own mappings, so every tensor leaves the
-    /// resident set when freed (heap reuse would hide peaks); a preloaded allocator is left as it is. Afterwards the process's settings come back: those of
+    /// resident set when freed (heap reuse would hide peaks); a preloaded allocator is left as it is (<see cref="GlibcHeap"/>
+    /// does nothing then). Afterwards the process's settings come back: those of
     /// <see cref="GlibcHeap.KeepFreedMemory"/> when it applied them, else glibc's maximum fixed threshold of 32 MiB.
     /// </summary>
     static class Heap
     {
-        static bool IsGlibc => ProcessAllocator.Implementation == MallocImplementation.Glibc;
-
-        public static void MmapLargeBlocks()
-        {
-            if (IsGlibc) GlibcHeap.MapLargeBlocks(64 * 1024);
-        }
+        public static void MmapLargeBlocks() => GlibcHeap.MapLargeBlocks(64 * 1024);
 
         public static void RestoreSettings()
         {
-            if (!IsGlibc) return;
             if (GlibcHeap.Applied) GlibcHeap.KeepFreedMemory();
             else GlibcHeap.MapLargeBlocks(32 * 1024 * 1024);
         }

@@ -7,7 +7,7 @@ public enum MallocImplementation { Glibc, Jemalloc, Mimalloc, Tcmalloc }
 
 /// <summary>
 /// Which malloc serves this process and how to hand its free memory back. glibc's malloc is tuned in process
-/// (<see cref="GlibcHeap"/>); jemalloc, mimalloc or tcmalloc come in through <c>LD_PRELOAD</c> (the <c>mambair</c> launcher
+/// (<see cref="GlibcHeap"/>, which does nothing under another malloc); jemalloc, mimalloc or tcmalloc come in through <c>LD_PRELOAD</c> (the <c>mambair</c> launcher
 /// preloads jemalloc where it is installed) and are then left to their own settings (<c>MALLOC_CONF</c> etc.).
 /// Why jemalloc: a whole photo through the network allocates and frees tensors of hundreds of MB; glibc keeps the
 /// process's peak near the live set only by handing free pages back after each residual group, which costs a page fault
@@ -69,20 +69,8 @@ public static class ProcessAllocator
         }
     }
 
-    /// <summary>
-    /// Between large steps of one forward pass: glibc's heap only is trimmed once more than <paramref name="bytes"/> of it
-    /// are free, since glibc otherwise lets the free holes between live tensors raise the peak. A preloaded allocator
-    /// keeps its freed pages for the next step (they are reused without a page fault; its peak follows the live set).
-    /// </summary>
-    public static void TrimFragmentedHeapAbove(long bytes)
-    {
-        if (Implementation == MallocImplementation.Glibc) GlibcHeap.ReleaseFreeMemoryAbove(bytes);
-    }
-
-    /// <summary>The in-process glibc tuning (<see cref="GlibcHeap.KeepFreedMemory"/>), applied only where glibc serves malloc.</summary>
-    public static bool TuneGlibc() => Implementation == MallocImplementation.Glibc && GlibcHeap.KeepFreedMemory();
-
-    /// <summary>Where a distribution's jemalloc package puts the library (Debian/Ubuntu libjemalloc2, Fedora/RHEL jemalloc).</summary>
+    /// <summary>Where a distribution's jemalloc package puts the library (Debian/Ubuntu libjemalloc2, Fedora/RHEL jemalloc);
+    /// the <c>mambair</c> launcher (bash) searches the same list.</summary>
     public static readonly IReadOnlyList<string> JemallocLocations =
         ["/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2", "/usr/lib64/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2"];
 

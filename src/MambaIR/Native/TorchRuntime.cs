@@ -49,7 +49,7 @@ public static class TorchRuntime
             if (OperatingSystem.IsLinux())
             {
                 PreferBrieflySpinningOpenMpThreads();
-                if (ProcessAllocator.TuneGlibc())
+                if (GlibcHeap.KeepFreedMemory())
                 {
                     Note("malloc: glibc, no mmap for large blocks, trim threshold 1 GiB, one heap for all threads (freed tensors are reused, not unmapped)");
                     if (ProcessAllocator.InstalledJemalloc() is { } jemalloc)

@@ -237,7 +237,7 @@ public sealed class Trainer : IDisposable
             _mixed.Compute.train();
             var (inReduced, all) = _mixed.ParameterCounts;
             _log.Info($"Mixed precision: forward and backward in {reduced.ToString().ToLowerInvariant()} on a copy of the float32 weights " +
-                      $"({inReduced} of {all} parameter tensors reduced; the residual stream, norms, selective scan, its A_logs/Ds/bias and the loss in float32); " +
+                      $"({inReduced} of {all} parameter tensors reduced, the others kept float32; the selective scan and the loss in float32); " +
                       "the optimiser, EMA, validation and checkpoints use the float32 weights");
         }
         _optimizer = new AdamOptimizer(_net.named_parameters().Select(x => (x.name, x.parameter)), _opt.Optimizer!);

@@ -1,4 +1,3 @@
-using MambaIR.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,9 +8,9 @@ namespace MambaIR.Training.Optimization;
 /// Mixed-precision training with float32 master weights (Micikevicius et al., "Mixed Precision Training", ICLR 2018): the
 /// trained network — what the optimiser updates, the EMA follows, validation runs and checkpoints hold — stays float32,
 /// and a compute copy of it in bfloat16 runs each step's forward and backward. The copy is converted as for reduced-precision
-/// inference (<c>Models/MixedPrecision.cs</c>): the matrix products and convolutions run in bfloat16, while the residual
-/// stream, the LayerNorms, the selective scan and its parameters (A_logs, Ds, the δ bias) stay float32, and so do the
-/// network's output and the loss. Each step: <see cref="CopyToCompute"/> (master → copy, rounded), forward and backward on
+/// inference (<c>Models/MixedPrecision.cs</c>): for MambaIR the matrix products and convolutions run in bfloat16, while the
+/// residual stream, the LayerNorms, the selective scan and its parameters (A_logs, Ds, the δ bias) stay float32 (MambaIRv2
+/// and the U-Net keep only the scan and those parameters), and the network's output and the loss are float32. Each step: <see cref="CopyToCompute"/> (master → copy, rounded), forward and backward on
 /// <see cref="Compute"/>, <see cref="MoveGradientsToMaster"/> (the copy's gradients, as float32, become the masters'), then
 /// the optimiser as usual. bfloat16 has float32's exponent range, so no loss scaling is needed.
 /// </summary>
