@@ -26,7 +26,13 @@ public sealed record PeakMemory(double FixedBytes, double BytesPerPixel)
 /// </summary>
 public static class MemoryProbe
 {
-    public const int SmallSide = 16, LargeSide = 24;
+    /// <summary>
+    /// The two input sides. The larger is 64 so that the per-pixel part of the peak (3 840 pixels more than the small input:
+    /// megabytes for any MambaIR) stands well above what the allocator adds or keeps from one call to the next. With 16 and
+    /// 24 (320 pixels apart) a restore with the bundled MambaIR-light ×2 estimated 0.5–3.8 kB per pixel in five runs (jemalloc,
+    /// a fresh process each); with 16 and 64 and the warm-up at 64, 1.3–1.6 kB (docs/BENCHMARKS.md §9).
+    /// </summary>
+    public const int SmallSide = 16, LargeSide = 64;
     /// <summary>Measurements of the pair of sizes before giving up (returning null: memory unknown).</summary>
     const int MaxAttempts = 3;
 
@@ -55,14 +61,16 @@ public static class MemoryProbe
         long? small = null, large = null;
         try
         {
-            Run(SmallSide); // warm-up: one-off allocations (thread pools, CUDA context, kernels) are not per-pixel costs
+            // Warm-up at the large size: one-off allocations (thread pools, CUDA context, kernels, and the buffers that BLAS
+            // and the kernels keep once a call has needed them, which grow with the input) are not per-pixel costs.
+            Run(LargeSide);
             // The rise of a process-wide peak is lowered when other threads free memory during the run (finalizers,
             // thread pools), so each size keeps the largest of its readings; and the larger input must need more memory,
             // else the pair is taken again.
             for (int attempt = 0; attempt < MaxAttempts; attempt++)
             {
-                small = Largest(Run, SmallSide);
-                large = Largest(Run, LargeSide);
+                small = Largest(Run, SmallSide, SmallReadings);
+                large = Largest(Run, LargeSide, LargeReadings);
                 if (small is null || large is null || large > small) break;
             }
         }
@@ -76,13 +84,15 @@ public static class MemoryProbe
         return new PeakMemory(fixedBytes, perPixel);
     }
 
-    /// <summary>Readings per size, of which the largest is kept.</summary>
-    const int ReadingsPerSize = 3;
+    /// <summary>Readings of the small size, of which the largest is kept (cheap).</summary>
+    const int SmallReadings = 3;
+    /// <summary>Readings of the large size: each costs about as much as a 64×64 forward.</summary>
+    const int LargeReadings = 2;
 
-    static long? Largest(Func<int, long?> run, int side)
+    static long? Largest(Func<int, long?> run, int side, int readings)
     {
         long? best = null;
-        for (int i = 0; i < ReadingsPerSize; i++)
+        for (int i = 0; i < readings; i++)
         {
             if (run(side) is not { } v) return null;
             best = Math.Max(best ?? 0, v);

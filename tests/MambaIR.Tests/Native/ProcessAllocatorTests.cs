@@ -87,6 +87,34 @@ public class ProcessAllocatorTests
         Assert.True(json.RootElement.GetProperty("PeakResidentBytes").GetInt64() > json.RootElement.GetProperty("BaselineResidentBytes").GetInt64(), r.Stdout);
     }
 
+    /// <summary>
+    /// The memory probe that sizes `--tile auto`'s tiles, as users run it (the launcher, jemalloc, a fresh process each time):
+    /// its per-pixel estimate for the bundled MambaIR-light ×2 must be repeatable and not below 1 kB per pixel (the scan's own
+    /// buffers alone are more). With 16² and 24² inputs it read 0.5–3.8 kB per pixel in five such runs; an estimate too low
+    /// picks tiles that do not fit the budget.
+    /// </summary>
+    [JemallocFact]
+    public void The_memory_estimate_of_a_restore_is_repeatable_across_processes()
+    {
+        string image = Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Imaging", "Fixtures", "butterfly96_cvtcolor.png");
+        var perPixel = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            string output = Path.Combine(Path.GetTempPath(), $"mambair-probe-{Guid.NewGuid():N}");
+            try
+            {
+                var r = Mambair(["restore", image, "-o", output, "--threads", "2"]);
+                var m = System.Text.RegularExpressions.Regex.Match(r.Stdout + r.Stderr, @"~([0-9.]+) kB/pixel");
+                Assert.True(m.Success, r.ToString());
+                perPixel.Add(double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            finally { if (Directory.Exists(output)) Directory.Delete(output, true); }
+        }
+        string all = string.Join(", ", perPixel.Select(v => $"{v:F1}"));
+        Assert.True(perPixel.Min() >= 1.0, $"estimates {all} kB/pixel: one is below the scan's own buffers");
+        Assert.True(perPixel.Max() <= 1.6 * perPixel.Min(), $"estimates {all} kB/pixel differ by more than 1.6×");
+    }
+
     [Fact]
     public void The_launcher_builds_once_after_a_change_inside_the_library()
     {
