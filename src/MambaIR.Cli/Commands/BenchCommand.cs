@@ -161,6 +161,7 @@ public sealed class BenchCommand : ICliCommand
                 Console.WriteLine($"{r.Preset} training step, batch {r.Batch} of {r.Patch}x{r.Patch} patches, {r.Device}, {(r.DType == "float32" ? "float32" : $"mixed precision ({r.DType})")}, scan backend {r.Backend}");
                 Console.WriteLine($"  machine: {r.Machine}");
                 Console.WriteLine($"  step: median {r.MedianMs:F1} ms (min {r.MinMs:F1}) over {r.Runs} runs; peak device memory {Mb(r.PeakDeviceMemoryMb)}");
+                if (r.CudnnAutotune is { } tune) Console.WriteLine($"  {tune}");
             }
             return 0;
         });

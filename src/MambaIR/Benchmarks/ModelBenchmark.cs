@@ -48,7 +48,8 @@ public static class ModelBenchmark
 
     public sealed record TrainReport(
         string Preset, int Batch, int Patch, string Backend, string Machine, string Device,
-        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb, string? Tf32 = null, string DType = "float32");
+        double MedianMs, double MinMs, int Runs, double? PeakDeviceMemoryMb, string? Tf32 = null, string DType = "float32",
+        string? CudnnAutotune = null);
 
     public static Report Run(string preset, int height, int width, Options options)
     {
@@ -129,6 +130,7 @@ public static class ModelBenchmark
         var device = options.Device ?? CPU;
         bool isCuda = device.type == DeviceType.CUDA;
         using var precision = isCuda ? Tf32Mode.Set(options.Tf32) : null;
+        string? autotune = isCuda ? CudnnAutotune.ForTraining() : null; // as the trainer runs
         long? baseline = BaselineMemory(device);
         using var scope = NewDisposeScope();
         manual_seed(0);
@@ -165,7 +167,7 @@ public static class ModelBenchmark
             return new TrainReport(preset, batch, patch, backend.Name,
                 isCuda ? CudaDeviceInfo.Describe(device) : BenchmarkTimer.MachineDescription(), device.ToString(),
                 timing.MedianMs, timing.MinMs, timing.Runs, PeakMb(device, baseline), isCuda ? Tf32Name(options.Tf32) : null,
-                options.DType.ToString().ToLowerInvariant());
+                options.DType.ToString().ToLowerInvariant(), autotune);
         }
         finally { SelectiveScan.Forced = previous; }
     }

@@ -30,6 +30,28 @@ public class CudnnAutotuneTests
     }
 
     [Fact]
+    public void Training_turns_autotuning_on_unless_the_environment_says_off()
+    {
+        bool initial = CudnnAutotune.Enabled!.Value;
+        string? saved = Environment.GetEnvironmentVariable(CudnnAutotune.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CudnnAutotune.EnvironmentVariable, null);
+            CudnnAutotune.Set(false);
+            Assert.StartsWith("cuDNN autotuning: on, as BasicSR trains", CudnnAutotune.ForTraining());
+            Assert.True(CudnnAutotune.Enabled);
+            Environment.SetEnvironmentVariable(CudnnAutotune.EnvironmentVariable, "0");
+            Assert.Equal($"cuDNN autotuning: off ({CudnnAutotune.EnvironmentVariable})", CudnnAutotune.ForTraining());
+            Assert.False(CudnnAutotune.Enabled);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CudnnAutotune.EnvironmentVariable, saved);
+            CudnnAutotune.Set(initial);
+        }
+    }
+
+    [Fact]
     public void The_environment_variable_is_applied_or_refused_by_name()
     {
         bool initial = CudnnAutotune.Enabled!.Value;

@@ -48,6 +48,24 @@ public static class CudnnAutotune
     }
 
     /// <summary>
+    /// The setting for training on CUDA: on, as BasicSR's training script sets it (training repeats the same patch shapes, and
+    /// with cuDNN's heuristic the float32 backward convolutions of classic ×2 took a quarter of a training step longer on an
+    /// H200: docs/BENCHMARKS.md §3), unless <see cref="EnvironmentVariable"/> says otherwise. Returns a line for the log.
+    /// Inference keeps libtorch's default (off): restoring images of many sizes would tune every new size again.
+    /// </summary>
+    public static string ForTraining()
+    {
+        bool fromEnvironment = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
+        bool? on = fromEnvironment ? ApplyEnvironment() : Set(true) ? Enabled : null;
+        return on switch
+        {
+            null => "cuDNN autotuning: not available in this libtorch (cuDNN's heuristic chooses the convolution algorithms)",
+            true => $"cuDNN autotuning: on{(fromEnvironment ? $" ({EnvironmentVariable})" : $", as BasicSR trains; {EnvironmentVariable}=0 turns it off")}",
+            false => $"cuDNN autotuning: off ({EnvironmentVariable})",
+        };
+    }
+
+    /// <summary>
     /// Applies <see cref="EnvironmentVariable"/> when it is set; returns the setting in force afterwards (null: unknown).
     /// </summary>
     /// <exception cref="ArgumentException">The variable holds something other than 1/on/0/off.</exception>

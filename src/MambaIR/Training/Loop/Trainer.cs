@@ -242,7 +242,11 @@ public sealed class Trainer : IDisposable
         }
         _optimizer = new AdamOptimizer(_net.named_parameters().Select(x => (x.name, x.parameter)), _opt.Optimizer!);
         _owned.Add(_optimizer);
-        if (_device.type == DeviceType.CUDA) _log.Info($"Optimiser and EMA updates: {_optimizer.DescribeUpdatePath()}");
+        if (_device.type == DeviceType.CUDA)
+        {
+            _log.Info($"Optimiser and EMA updates: {_optimizer.DescribeUpdatePath()}");
+            _log.Info(MambaIR.Native.Cuda.CudnnAutotune.ForTraining());
+        }
         _schedule = new LrSchedule(_opt.Scheduler!, _opt.Optimizer!.Lr, _opt.WarmupIter);
         _loss = new PixelLoss(_opt.PixelLoss!);
         if (_opt.GradientLoss is { } gradOpt)
