@@ -6,9 +6,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
-OUT=${OUT:-/tmp/mambair-out}; mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=/tmp/mambair-cuda-cache
-cli() { "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" "$@"; }
 repeat=${1:-5}
 { date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; git log -1 --format=%h 2>/dev/null; } | tee "$OUT/session.txt"
 rows=("model classic-x2 256x256" "model light-x2 256x256" "model classic-x2 128x128" "train classic-x2 4" "model classic-x2 64x64" "model light-x2 64x64" "train light-x2 16")

@@ -14,3 +14,7 @@ mkdir -p "$DEVICE_UNPACKED"
 ) 9>"$DEVICE_UNPACKED/.lock"
 export DOTNET_ROOT=$DEVICE_UNPACKED/dotnet DOTNET_ROLL_FORWARD=Major
 export MAMBAIR_LIBTORCH=${MAMBAIR_LIBTORCH:-$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')}
+# Where a device script leaves its results (the device tool's $OUT comes back), the kernel cache, and the bundled CLI.
+export OUT=${OUT:-/tmp/mambair-out}; mkdir -p "$OUT"
+export MAMBAIR_CUDA_CACHE=${MAMBAIR_CUDA_CACHE:-/tmp/mambair-cuda-cache}
+cli() { "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" "$@"; }

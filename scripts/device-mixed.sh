@@ -8,9 +8,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
-OUT=${OUT:-/tmp/mambair-out}; mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=/tmp/mambair-cuda-cache
-cli() { "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" "$@"; }
 iters=${1:-800}
 seeds=${2:-10}
 bench=1; [ "${3:-}" = --no-bench ] && bench=0

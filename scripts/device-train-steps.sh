@@ -6,9 +6,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
-OUT=${OUT:-/tmp/mambair-out}; mkdir -p "$OUT"
-export MAMBAIR_CUDA_CACHE=/tmp/mambair-cuda-cache
-cli() { "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" "$@"; }
 repeat=${1:-10}
 { date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; } | tee "$OUT/session.txt"
 for row in "light-x2 16" "classic-x2 4"; do
