@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
 repeat=${1:-5}
-{ date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; git log -1 --format=%h 2>/dev/null; } | tee "$OUT/session.txt"
+{ date -u; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; } | tee "$OUT/session.txt"
 rows=("model classic-x2 256x256" "model light-x2 256x256" "model classic-x2 128x128" "train classic-x2 4" "model classic-x2 64x64" "model light-x2 64x64" "train light-x2 16")
 for row in "${rows[@]}"; do
   set -- $row

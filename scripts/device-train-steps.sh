@@ -11,10 +11,10 @@ repeat=${1:-10}
 for row in "light-x2 16" "classic-x2 4"; do
   set -- $row
   for mode in float32 bf16 float32-heuristic; do
-    extra=(); env=()
+    extra=(); tune=    # empty: the default (autotuning on for training)
     [ $mode = bf16 ] && extra=(--mixed-precision bf16)
-    [ $mode = float32-heuristic ] && env=(MAMBAIR_CUDNN_BENCHMARK=0)
-    env "${env[@]}" "$DOTNET_ROOT/dotnet" "$DEVICE_UNPACKED/cli/MambaIR.Cli.dll" bench train --device cuda --preset "$1" --batch "$2" --patch 64 \
+    [ $mode = float32-heuristic ] && tune=0
+    MAMBAIR_CUDNN_BENCHMARK=$tune cli bench train --device cuda --preset "$1" --batch "$2" --patch 64 \
       --repeat "$repeat" --warmup 3 --json "${extra[@]}" > "$OUT/train_$1_$mode.json" 2> "$OUT/train_$1_$mode.err"
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], 'median', round(r['MedianMs'],1), 'ms, min', round(r['MinMs'],1), 'peak', r['PeakDeviceMemoryMb'], 'MB;', r.get('CudnnAutotune'))" "$OUT/train_$1_$mode.json" "$1" "$mode" || tail -3 "$OUT/train_$1_$mode.err"
   done
