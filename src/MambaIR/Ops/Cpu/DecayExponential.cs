@@ -23,12 +23,12 @@ internal readonly struct DecayExponential<T, TV, S>
     public DecayExponential()
     {
         _low = S.Splat(T.CreateTruncating(-150f));
-        _c6 = S.Splat(T.CreateTruncating(0.00015594677824992687f));
-        _c5 = S.Splat(T.CreateTruncating(0.0013406643411144614f));
-        _c4 = S.Splat(T.CreateTruncating(0.009617692790925503f));
-        _c3 = S.Splat(T.CreateTruncating(0.055503103882074356f));
-        _c2 = S.Splat(T.CreateTruncating(0.24022652208805084f));
-        _c1 = S.Splat(T.CreateTruncating(0.6931472420692444f));
+        _c6 = S.Splat(T.CreateTruncating(VectorMath.Exp2C6));
+        _c5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5));
+        _c4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4));
+        _c3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3));
+        _c2 = S.Splat(T.CreateTruncating(VectorMath.Exp2C2));
+        _c1 = S.Splat(T.CreateTruncating(VectorMath.Exp2C1));
         _one = S.Splat(T.One);
     }
 
@@ -38,13 +38,12 @@ internal readonly struct DecayExponential<T, TV, S>
     {
         if (typeof(T) != typeof(float)) return S.DecayExp(scaled);
         TV x = Avx512F.VL.IsSupported ? scaled : S.Max(scaled, _low);
-        TV k = S.Round(x);
-        TV f = S.Sub(x, k);
+        TV f = S.FloorFraction(x);
         TV q = S.MulAdd(_c6, f, _c5);
         q = S.MulAdd(q, f, _c4);
         q = S.MulAdd(q, f, _c3);
         q = S.MulAdd(q, f, _c2);
         q = S.MulAdd(q, f, _c1);
-        return S.ScaleB(S.MulAdd(q, f, _one), k);
+        return S.ScaleB(S.MulAdd(q, f, _one), x);
     }
 }

@@ -34,7 +34,13 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract void SumRows(T* rows, T* dst);
     /// <summary>Round to the nearest integer, ties to even (building block of <see cref="VectorMath.ExpF32{TV,S}"/>).</summary>
     static abstract TV Round(TV a);
-    /// <summary>p·2ᵏ for integral-valued k, with overflow to ∞ and gradual underflow; float lanes only.</summary>
+    /// <summary>a − <see cref="Round"/>(a), exact (both are representable), so that a − RoundingFraction(a) is Round(a) bit for
+    /// bit: AVX-512's VREDUCE where the CPU has it (one instruction instead of VRNDSCALE's two micro-ops), else the subtraction.</summary>
+    static abstract TV RoundingFraction(TV a);
+    /// <summary>a − ⌊a⌋ ∈ [0, 1), exact: AVX-512's VREDUCE rounding down where the CPU has it, else the subtraction.</summary>
+    static abstract TV FloorFraction(TV a);
+    /// <summary>p·2^⌊k⌋, with overflow to ∞ and gradual underflow; float lanes only. (AVX-512's VSCALEF floors k itself, so
+    /// 2ˣ = ScaleB(2^(x − ⌊x⌋), x) needs no ⌊x⌋ of its own.)</summary>
     static abstract TV ScaleB(TV p, TV k);
     /// <summary>eˣ, accurate to about one unit in the last place (see <see cref="VectorMath"/>).</summary>
     static abstract TV Exp(TV x);

@@ -39,6 +39,24 @@ internal unsafe readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         ? Vector256.Round(a.AsSingle()).As<float, T>()
         : Vector256.Round(a.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> RoundingFraction(Vector256<T> a)
+    {
+        if (Avx512DQ.VL.IsSupported)
+            return typeof(T) == typeof(float) ? Avx512DQ.VL.Reduce(a.AsSingle(), 0).As<float, T>() : Avx512DQ.VL.Reduce(a.AsDouble(), 0).As<double, T>();
+        return a - Round(a);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> FloorFraction(Vector256<T> a)
+    {
+        if (Avx512DQ.VL.IsSupported)
+            return typeof(T) == typeof(float) ? Avx512DQ.VL.Reduce(a.AsSingle(), 1).As<float, T>() : Avx512DQ.VL.Reduce(a.AsDouble(), 1).As<double, T>();
+        return typeof(T) == typeof(float)
+            ? (a.AsSingle() - Vector256.Floor(a.AsSingle())).As<float, T>()
+            : (a.AsDouble() - Vector256.Floor(a.AsDouble())).As<double, T>();
+    }
+
     /// <summary>float: the hand-written <see cref="VectorMath.ExpF32{TV,S}"/>; double: .NET's vectorised Exp (accurate to ~1 ulp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp(Vector256<T> x) => typeof(T) == typeof(float)
@@ -68,7 +86,7 @@ internal unsafe readonly struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         if (typeof(T) != typeof(float)) throw new NotSupportedException("ScaleB is only used by the float exp");
         if (Avx512F.VL.IsSupported) return Avx512F.VL.Scale(p.AsSingle(), k.AsSingle()).As<float, T>();
         // Two steps of 2^(k/2) keep each factor a normal float for k in [-252, 254].
-        var ki = Vector256.ConvertToInt32(k.AsSingle());
+        var ki = Vector256.ConvertToInt32(Vector256.Floor(k.AsSingle()));
         var k1 = Vector256.ShiftRightArithmetic(ki, 1);
         var k2 = ki - k1;
         var bias = Vector256.Create(127);

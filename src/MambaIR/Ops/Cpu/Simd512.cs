@@ -39,6 +39,24 @@ internal unsafe readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         ? Vector512.Round(a.AsSingle()).As<float, T>()
         : Vector512.Round(a.AsDouble()).As<double, T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> RoundingFraction(Vector512<T> a)
+    {
+        if (Avx512DQ.IsSupported)
+            return typeof(T) == typeof(float) ? Avx512DQ.Reduce(a.AsSingle(), 0).As<float, T>() : Avx512DQ.Reduce(a.AsDouble(), 0).As<double, T>();
+        return a - Round(a);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> FloorFraction(Vector512<T> a)
+    {
+        if (Avx512DQ.IsSupported)
+            return typeof(T) == typeof(float) ? Avx512DQ.Reduce(a.AsSingle(), 1).As<float, T>() : Avx512DQ.Reduce(a.AsDouble(), 1).As<double, T>();
+        return typeof(T) == typeof(float)
+            ? (a.AsSingle() - Vector512.Floor(a.AsSingle())).As<float, T>()
+            : (a.AsDouble() - Vector512.Floor(a.AsDouble())).As<double, T>();
+    }
+
     /// <summary>float: the hand-written <see cref="VectorMath.ExpF32{TV,S}"/>; double: .NET's vectorised Exp (accurate to ~1 ulp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp(Vector512<T> x) => typeof(T) == typeof(float)
@@ -68,7 +86,7 @@ internal unsafe readonly struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         if (typeof(T) != typeof(float)) throw new NotSupportedException("ScaleB is only used by the float exp");
         if (Avx512F.IsSupported) return Avx512F.Scale(p.AsSingle(), k.AsSingle()).As<float, T>();
         // Two steps of 2^(k/2) keep each factor a normal float for k in [-252, 254].
-        var ki = Vector512.ConvertToInt32(k.AsSingle());
+        var ki = Vector512.ConvertToInt32(Vector512.Floor(k.AsSingle()));
         var k1 = Vector512.ShiftRightArithmetic(ki, 1);
         var k2 = ki - k1;
         var bias = Vector512.Create(127);

