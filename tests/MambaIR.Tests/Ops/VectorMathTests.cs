@@ -57,6 +57,8 @@ public unsafe class VectorMathTests
         "log1p" => S.Log1p(v),
         "softplus" => VectorMath.Softplus<TV, float, S>(v),
         "sigmoid" => VectorMath.Sigmoid<TV, float, S>(v),
+        "floorfraction" => S.FloorFraction(v),
+        "roundingfraction" => S.RoundingFraction(v),
         _ => throw new ArgumentException(fn),
     };
 
@@ -109,6 +111,29 @@ public unsafe class VectorMathTests
         double worst = MaxUlp(xs, got, x => x > 20 ? x : Math.Log(1 + Math.Exp(x)) is var l && Math.Exp(x) < 1e-5 ? Math.Exp(x) - Math.Exp(2 * x) / 2 : l);
         Assert.True(worst <= 3.0, $"softplus: max error {worst:F2} ulp");
         Assert.Equal(25f, Run(bits, new[] { 25f }, "softplus")[0]);
+    }
+
+    /// <summary>The exp reductions' fractions, against their definitions computed in double (exact at these magnitudes):
+    /// x − round-half-even(x) is exact in float; x − ⌊x⌋ is exact where float holds it and otherwise one of its two float
+    /// neighbours (1 + x for −1 &lt; x &lt; 0 needs one bit more than x has: the subtraction rounds it, VREDUCE truncates it), on
+    /// every width (VREDUCE where AVX-512 has it, a subtraction elsewhere).</summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void ReductionFractionsAreExact(int bits)
+    {
+        var xs = Grid(-150.3, 129.7, 20_001).Concat(new[] { -2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, -0f, -1e-7f, 1e-30f, -8388609f, 16777215f, -3e9f }).ToArray();
+        var floor = Run(bits, xs, "floorfraction");
+        var round = Run(bits, xs, "roundingfraction");
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double x = xs[i];
+            double exact = x - Math.Floor(x);
+            float below = (float)exact;
+            if (below > exact) below = MathF.BitDecrement(below);
+            float above = below == exact ? below : MathF.BitIncrement(below);
+            Assert.True(floor[i] == below || floor[i] == above, $"{x} − ⌊{x}⌋ = {exact:R}: got {floor[i]:R}");
+            Assert.True((double)round[i] == x - Math.Round(x, MidpointRounding.ToEven), $"{x} − round({x}): got {round[i]:R}");
+        }
     }
 
     [Theory]

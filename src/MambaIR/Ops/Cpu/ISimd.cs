@@ -37,7 +37,9 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     /// <summary>a − <see cref="Round"/>(a), exact (both are representable), so that a − RoundingFraction(a) is Round(a) bit for
     /// bit: AVX-512's VREDUCE where the CPU has it (one instruction instead of VRNDSCALE's two micro-ops), else the subtraction.</summary>
     static abstract TV RoundingFraction(TV a);
-    /// <summary>a − ⌊a⌋ ∈ [0, 1), exact: AVX-512's VREDUCE rounding down where the CPU has it, else the subtraction.</summary>
+    /// <summary>a − ⌊a⌋ in [0, 1]: exact where float holds it, else one of its two float neighbours (for −1 &lt; a &lt; 0, 1 + a
+    /// needs a bit more than a has: AVX-512's VREDUCE, used where the CPU has it, truncates it; the subtraction used elsewhere
+    /// rounds it; 1 for a tiny negative a).</summary>
     static abstract TV FloorFraction(TV a);
     /// <summary>p·2^⌊k⌋, with overflow to ∞ and gradual underflow; float lanes only. (AVX-512's VSCALEF floors k itself, so
     /// 2ˣ = ScaleB(2^(x − ⌊x⌋), x) needs no ⌊x⌋ of its own.)</summary>

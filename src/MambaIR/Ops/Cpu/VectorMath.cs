@@ -45,7 +45,7 @@ internal static class VectorMath
         Exp2C4 = 0.009688540361821651f, Exp2C5 = 0.001234359573572874f, Exp2C6 = 0.0002205420460086316f;
 
     /// <summary>
-    /// 2ˣ for float lanes: x = ⌊x⌋ + f with f ∈ [0, 1) exact, the polynomial <see cref="Exp2C1"/>…<see cref="Exp2C6"/> for
+    /// 2ˣ for float lanes: x = ⌊x⌋ + f with f = x − ⌊x⌋ (within 2⁻²⁴, see <see cref="ISimd{TV,T}.FloorFraction"/>), the polynomial <see cref="Exp2C1"/>…<see cref="Exp2C6"/> for
     /// 2ᶠ, and an exact scaling by 2^⌊x⌋: within one ulp of the true 2ˣ (0.99 at worst on a grid of 200 001 points over the
     /// range). +∞ above 128, gradual underflow to 0 below −126, NaN for NaN. Used for the decays exp(δ·A) = 2^(δ·(A·log₂e)),
     /// as the CUDA kernel does.
