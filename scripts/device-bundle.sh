@@ -11,12 +11,14 @@
 #                  holds the CLI (the tests reference it), which device-run.sh uses when cli.tar.xz is left out (--no-cli);
 #   refvec/        the MambaIR reference vectors of ../shared/refvec (../shared does not travel), unless --no-refvec;
 #   data/          with --data: ../shared/train/BSDS400 and the Set5 HR images (training and validation); with --set5:
-#                  Set5 ×2 HR and MATLAB-bicubic LR (evaluation on the GPU, scripts/device-session.sh 2).
-# Usage: bash scripts/device-bundle.sh [--data | --data-images=N (the first N photographs only)] [--set5] [--no-tests] [--no-cli] [--no-refvec] [--check]
+#                  Set5 ×2 HR and MATLAB-bicubic LR (evaluation on the GPU, scripts/device-session.sh 2);
+#   clibase.tar.xz with --base=COMMIT: that commit's CLI, built as cli.tar.xz is (folder clibase/), and this machine's
+#                  libjemalloc.so.2 where it has one: the two builds scripts/device-cpu-ab.sh compares on the host's CPU.
+# Usage: bash scripts/device-bundle.sh [--data | --data-images=N (the first N photographs only)] [--set5] [--no-tests] [--no-cli] [--no-refvec] [--base=COMMIT] [--check]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data=0 images=0 set5=0 tests=1 cli=1 refvec=1 check=0
-for a in "$@"; do case $a in --data) data=1 ;; --data-images=*) data=1 images=${a#*=} ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-cli) cli=0 ;; --no-refvec) refvec=0 ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
+data=0 images=0 set5=0 tests=1 cli=1 refvec=1 check=0 base=""
+for a in "$@"; do case $a in --data) data=1 ;; --data-images=*) data=1 images=${a#*=} ;; --set5) set5=1 ;; --no-tests) tests=0 ;; --no-cli) cli=0 ;; --no-refvec) refvec=0 ;; --base=*) base=${a#*=} ;; --check) check=1 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac; done
 [ $cli = 0 ] && { [ $tests = 0 ] || [ $check = 1 ]; } && { echo "--no-cli needs the tests (their folder holds the CLI) and no --check" >&2; exit 2; }
 out=.device
 rm -rf "$out"; mkdir -p "$out"
@@ -31,12 +33,22 @@ strip_natives() { # libtorch CPU binaries (hundreds of MB), natives of other pla
   rm -rf "$d"/runtimes/{win*,osx*,linux-arm*,linux-musl*} 2>/dev/null || true
 }
 
-if [ $cli = 1 ]; then
-  dotnet publish src/MambaIR.Cli -c Release -r linux-x64 --self-contained false -o "$stage/cli" -v q -nologo >/dev/null
-  strip_natives "$stage/cli"
-  rm -f "$stage"/cli/*.xml "$stage"/cli/*.pdb
-  rm -rf "$stage/cli/models" # the bundled models travel in the working tree (assets/models); device-env.sh links them
-  XZ_OPT=-9e tar -C "$stage" -cJf "$out/cli.tar.xz" cli
+# pack_cli TREE NAME: a framework-dependent Release build of TREE's CLI into $out/NAME.tar.xz (folder NAME/).
+pack_cli() {
+  dotnet publish "$1/src/MambaIR.Cli" -c Release -r linux-x64 --self-contained false -o "$stage/$2" -v q -nologo >/dev/null
+  strip_natives "$stage/$2"
+  rm -f "$stage/$2"/*.xml "$stage/$2"/*.pdb
+  rm -rf "$stage/$2/models" # the bundled models travel in the working tree (assets/models); device-env.sh links them
+  XZ_OPT=-9e tar -C "$stage" -cJf "$out/$2.tar.xz" "$2"
+}
+
+[ $cli = 1 ] && pack_cli . cli
+if [ -n "$base" ]; then
+  git worktree add -q --detach "$stage/base" "$base"
+  pack_cli "$stage/base" clibase
+  git worktree remove --force "$stage/base"
+  jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+  [ -f $jemalloc ] && cp $jemalloc "$out/"
 fi
 
 # The runtime, trimmed (see the header).

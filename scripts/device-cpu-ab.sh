@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 11's same-run CPU comparison on the GPU machine's host (16 quiet cores; both builds pinned to cores 0 and 1):
 # `mambair bench model --device cpu --threads 2` of two builds alternating run by run (scripts/bench-alternate.sh), for
-# classic ×2 and light ×2 at 64×64. A = .device/clibase.tar.xz (a `dotnet publish` of the earlier commit's CLI, packed as
-# device-bundle.sh packs cli.tar.xz, folder clibase/), B = .device/cli.tar.xz, run as ./mambair runs it (jemalloc
-# preloaded when .device/libjemalloc.so.2 travels: the host has none). Usage: bash scripts/device-cpu-ab.sh [PAIRS]
+# classic ×2 and light ×2 at 64×64. A = .device/clibase.tar.xz (the earlier commit's CLI), B = .device/cli.tar.xz, run as
+# ./mambair runs it (jemalloc preloaded when .device/libjemalloc.so.2 travels: the host has none). Bundle first with
+# `bash scripts/device-bundle.sh --no-tests --no-refvec --base=COMMIT` (issue 11's start: 72d8b9a) and carry .device.
+# Usage: bash scripts/device-cpu-ab.sh [PAIRS]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-env.sh
