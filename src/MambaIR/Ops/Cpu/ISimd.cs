@@ -32,7 +32,7 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract T Sum(TV v);
     /// <summary>dst[i] = Σⱼ rows[i·Lanes + j] for i &lt; Lanes: the sums of a Lanes×Lanes block of vectors at once.</summary>
     static abstract void SumRows(T* rows, T* dst);
-    /// <summary>Round to the nearest integer, ties to even (building block of <see cref="VectorMath.ExpF32{TV,S}"/>).</summary>
+    /// <summary>Round to the nearest integer, ties to even (<see cref="RoundingFraction"/>'s fallback).</summary>
     static abstract TV Round(TV a);
     /// <summary>a − <see cref="Round"/>(a), exact (both are representable), so that a − RoundingFraction(a) is Round(a) bit for
     /// bit: AVX-512's VREDUCE where the CPU has it (one instruction instead of VRNDSCALE's two micro-ops), else the subtraction.</summary>
