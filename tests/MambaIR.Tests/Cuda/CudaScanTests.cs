@@ -47,10 +47,10 @@ public class CudaScanTests(ITestOutputHelper log)
     public void Float32MatchesFloat64ReferenceWithGradients(int bt, int dm, int l, int n, int g, bool z, bool bias, bool softplus, bool last, bool grouped) =>
         Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 23), ScalarType.Float32, 1e-4);
 
-    /// <summary>The lane-per-state forward (each layout), with the window kernel's backward on its checkpoints, in float32; and the
-    /// window kernel's own forward (no longer the default).</summary>
+    /// <summary>The lane-per-state forward (each layout) and the channel-per-thread forward, with the window kernel's backward on
+    /// their checkpoints, in float32; and the window kernel's own forward (no longer the default).</summary>
     public static IEnumerable<object[]> LaneVariantsShapesAndSegments() =>
-        from v in new[] { "lanes-s1", "lanes-s2", "lanes-s4", "global-u1" } from s in Shapes() from seg in new[] { 0, 2 } select new object[] { v }.Concat(s).Append(seg).ToArray();
+        from v in new[] { "lanes-s1", "lanes-s2", "lanes-s4", "chan", "global-u1" } from s in Shapes() from seg in new[] { 0, 2 } select new object[] { v }.Concat(s).Append(seg).ToArray();
 
     [CudaTheory]
     [MemberData(nameof(LaneVariantsShapesAndSegments))]
@@ -61,7 +61,9 @@ public class CudaScanTests(ITestOutputHelper log)
         MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride = segments == 0 ? null : segments;
         try
         {
-            Assert.Equal(variant.StartsWith("lanes"), MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, n).Lanes is not null);
+            var kernels = MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, n);
+            Assert.Equal(variant.StartsWith("lanes"), kernels.Lanes is not null);
+            Assert.Equal(variant == "chan", kernels.PerChannel);
             Check(CpuScanTests.Random(bt, dm, l, n, g, z, bias, softplus, last, grouped: grouped, seed: 29), ScalarType.Float32, 1e-4);
         }
         finally { (MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride, MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride) = (beforeVariant, beforeSegments); }

@@ -14,10 +14,10 @@ public class KernelCompileTests(ITestOutputHelper log)
     {
         TorchRuntime.EnsureInitialized();
         var nvrtc = Nvrtc.TryLoad(NvrtcLocator.Candidates(Environment.GetEnvironmentVariable(NvrtcLocator.EnvironmentVariable), TorchRuntime.LibTorchDirectory), out _)!;
-        var variants = new[] { "global-u2", "global-u1", "smem-u1", "smem-u2", "lanes-s1", "lanes-s2", "lanes-s4", "lanes" }.Select(CudaScanVariant.Parse).ToList();
+        var variants = new[] { "global-u2", "global-u1", "smem-u1", "smem-u2", "lanes-s1", "lanes-s2", "lanes-s4", "lanes", "chan" }.Select(CudaScanVariant.Parse).ToList();
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
             foreach (int n in new[] { 1, 10, 16, 17, 64 })
-            foreach (var variant in n is 10 or 16 ? variants : variants.Where(v => v.ToString() is "global-u2" or "lanes-s1" or "lanes-s4" or "lanes").ToList())
+            foreach (var variant in n is 10 or 16 ? variants : variants.Where(v => v.ToString() is "global-u2" or "lanes-s1" or "lanes-s4" or "lanes" or "chan").ToList())
             {
                 int items = CudaScanKernels.ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
                 var opts = CudaScanKernels.Options(dtype, n, items, variant).Append("--ptxas-options=-v").ToList();

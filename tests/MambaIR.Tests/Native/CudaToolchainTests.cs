@@ -213,12 +213,27 @@ public class CudaToolchainTests
         Assert.Contains("-DNUNROLL=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.Parse("smem-u4")));
         Assert.Equal("lanes-s4", CudaScanVariant.Parse("Lanes-S4").ToString());
         Assert.Equal("lanes", CudaScanVariant.Parse("lanes").ToString());
-        Assert.Equal(CudaScanVariant.Default, CudaScanVariant.Parse("lanes"));
-        // The default runs float32 forwards on the lane kernel (4 states per lane at N = 16, 2 at N = 10), float64 on the window kernel.
+        Assert.Equal(CudaScanVariant.LaneDefault, CudaScanVariant.Parse("lanes"));
+        // The default runs float32 forwards with N ≤ 32 on the channel kernel, larger N on the lane kernel (4 states per lane
+        // from N = 16, 2 below), float64 on the window kernel.
+        Assert.Equal("chan", CudaScanVariant.Parse(" Chan ").ToString());
+        Assert.Equal(CudaScanVariant.Default, CudaScanVariant.Parse("chan"));
+        Assert.Equal(CudaScanVariant.Default, CudaScanVariant.Default.For(ScalarType.Float32, 32));
+        Assert.Equal(CudaScanVariant.LaneDefault, CudaScanVariant.Default.For(ScalarType.Float32, 33));
+        Assert.Equal(CudaScanVariant.Window, CudaScanVariant.Default.For(ScalarType.Float64, 16));
+        var chan = CudaScanKernels.Options(ScalarType.Float32, 16, 8);
+        Assert.Contains("-DCHAN=1", chan);
+        Assert.Contains("-DCHAN_WINDOW=64", chan);
+        Assert.DoesNotContain(chan, o => o.StartsWith("-DSPT"));
+        Assert.Contains("-DCHAN_WINDOW=32", CudaScanKernels.Options(ScalarType.Float32, 16, 1));
+        Assert.Contains("-DSPT=4", CudaScanKernels.Options(ScalarType.Float32, 64, 1));
+        Assert.DoesNotContain(CudaScanKernels.Options(ScalarType.Float64, 16, 4), o => o.StartsWith("-DCHAN"));
+        Assert.Equal("scan-f32-n16-i8-chan", CudaScanKernels.Label(ScalarType.Float32, 16, 8));
+        Assert.Equal("scan-f32-n64-i1-lanes", CudaScanKernels.Label(ScalarType.Float32, 64, 1));
         Assert.Equal((4, 4), (LaneLayout.For(16, CudaScanVariant.AutoLaneStates).StatesPerLane, LaneLayout.For(16, CudaScanVariant.AutoLaneStates).LanesPerChannel));
         Assert.Equal((2, 8), (LaneLayout.For(10, CudaScanVariant.AutoLaneStates).StatesPerLane, LaneLayout.For(10, CudaScanVariant.AutoLaneStates).LanesPerChannel));
         Assert.Equal(CudaScanVariant.Window, CudaScanVariant.Default.For(ScalarType.Float64));
-        Assert.Contains("-DSPT=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8));
+        Assert.Contains("-DSPT=4", CudaScanKernels.Options(ScalarType.Float32, 16, 8, CudaScanVariant.LaneDefault));
         Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-s0"));
         Assert.Throws<ArgumentException>(() => CudaScanVariant.Parse("lanes-sx"));
         // The lane kernel is float32's only: float64 builds and labels fall back to the window kernel.

@@ -30,9 +30,11 @@ internal struct ScanBackwardParams
 /// <see cref="Unroll"/> states are scanned per iteration of the state loop (independent scans in flight together).
 /// <see cref="LaneStates"/> &gt; 0 runs the float32 forward with the lane-per-state kernel instead
 /// (<see cref="LaneScanKernelSource"/>), each lane holding that many states of one channel; the backward stays the
-/// window kernel's. Written <c>global-u2</c>, <c>smem-u1</c>, <c>lanes-s4</c>, …; <c>MAMBAIR_CUDA_SCAN_VARIANT</c> picks one.
+/// window kernel's. <see cref="PerChannel"/> runs it with the channel-per-thread kernel instead (<see cref="ChannelScanKernelSource"/>,
+/// N ≤ 32; larger N take the lane kernel). Written <c>global-u2</c>, <c>smem-u1</c>, <c>lanes-s4</c>, <c>chan</c>, …;
+/// <c>MAMBAIR_CUDA_SCAN_VARIANT</c> picks one.
 /// </summary>
-public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates = 0)
+public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates = 0, bool PerChannel = false)
 {
     public const string EnvironmentVariable = "MAMBAIR_CUDA_SCAN_VARIANT";
     /// <summary>
@@ -43,12 +45,20 @@ public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates =
     public static CudaScanVariant Window { get; } = new(false, 1);
 
     /// <summary>
-    /// The default: float32 forwards on the lane kernel with its automatic layout (4 states per lane from N = 16 up, else 2),
-    /// the backward (and float64) on the window kernel's global-u1. Measured on an H200 (`bench scan`, forward): the
-    /// classic block at batch 4 0.945 ms against 1.149, on one 256×256 image 3.48 against 5.50 ms; MambaIR-light on one
-    /// 256×256 image (N = 10) with 2 states per lane 0.762 against 0.911 ms.
+    /// The lane kernel with its automatic layout (4 states per lane from N = 16 up, else 2): the float32 forward for N above
+    /// <see cref="ChannelMaxStates"/>. Measured on an H200 (`bench scan`, forward): the classic block at batch 4 0.945 ms
+    /// against the window kernel's 1.149, on one 256×256 image 3.48 against 5.50 ms; MambaIR-light on one 256×256 image
+    /// (N = 10) with 2 states per lane 0.762 against 0.911 ms.
     /// </summary>
-    public static CudaScanVariant Default { get; } = new(false, 1, AutoLaneStates);
+    public static CudaScanVariant LaneDefault { get; } = new(false, 1, AutoLaneStates);
+
+    /// <summary>
+    /// The default: float32 forwards with N ≤ 32 on the channel-per-thread kernel (<see cref="Channel"/>), larger N on the
+    /// lane kernel (<see cref="LaneDefault"/>); the backward (and float64) on the window kernel's global-u1. Measured on an
+    /// H200 (2026-12-04, `bench scan`, forward, docs/BENCHMARKS.md §3): the classic block at batch 4 0.608 ms against the
+    /// lane kernel's 0.954, on one 256×256 image 2.16 against 3.48 ms; MambaIR-light on one 256×256 image 0.598 against 0.713 ms.
+    /// </summary>
+    public static CudaScanVariant Default => Channel;
 
     /// <summary><see cref="LaneStates"/> value that lets <see cref="LaneLayout.For"/> choose the states per lane from N.</summary>
     public const int AutoLaneStates = -1;
@@ -56,10 +66,19 @@ public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates =
     /// <summary>Whether the forward runs the lane-per-state kernel (float32 only).</summary>
     public bool Lanes => LaneStates != 0;
 
-    public override string ToString() => LaneStates == AutoLaneStates ? "lanes" : Lanes ? $"lanes-s{LaneStates}" : $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
+    /// <summary>The channel-per-thread forward, for N ≤ 32 (float32 only).</summary>
+    public static CudaScanVariant Channel { get; } = new(false, 1, 0, PerChannel: true);
+
+    public override string ToString() => PerChannel ? "chan" : LaneStates == AutoLaneStates ? "lanes" : Lanes ? $"lanes-s{LaneStates}" : $"{(SharedBC ? "smem" : "global")}-u{Unroll}";
 
     /// <summary>The variant for tensors of <paramref name="dtype"/>: the lane kernel exists for float32 only.</summary>
-    public CudaScanVariant For(ScalarType dtype) => Lanes && dtype != ScalarType.Float32 ? this with { LaneStates = 0 } : this;
+    public CudaScanVariant For(ScalarType dtype) => (Lanes || PerChannel) && dtype != ScalarType.Float32 ? this with { LaneStates = 0, PerChannel = false } : this;
+
+    /// <summary>The variant used for state size <paramref name="n"/>: the channel kernel holds at most 32 states per thread.</summary>
+    public CudaScanVariant For(ScalarType dtype, int n) => PerChannel && n > ChannelMaxStates ? LaneDefault.For(dtype) : For(dtype);
+
+    /// <summary>The largest N the channel-per-thread kernel takes (its states live in registers).</summary>
+    public const int ChannelMaxStates = 32;
 
     /// <summary>Parses <c>global-u2</c>, <c>smem-u1</c>, <c>lanes-s4</c>, …; throws naming the accepted forms.</summary>
     public static CudaScanVariant Parse(string text)
@@ -68,10 +87,11 @@ public sealed record CudaScanVariant(bool SharedBC, int Unroll, int LaneStates =
         if (parts.Length == 2 && parts[0] is "global" or "smem" && parts[1] is "u1" or "u2" or "u4")
             return new CudaScanVariant(parts[0] == "smem", parts[1][1] - '0');
         if (parts is ["lanes"]) return new CudaScanVariant(false, 1, AutoLaneStates);
+        if (parts is ["chan"]) return Channel;
         if (parts.Length == 2 && parts[0] == "lanes" && parts[1].StartsWith('s')
             && int.TryParse(parts[1].AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int spt) && spt is >= 1 and <= 16)
             return new CudaScanVariant(false, 1, spt);
-        throw new ArgumentException($"CUDA scan variant '{text}' is not one of global-u1, global-u2, global-u4, smem-u1, smem-u2, smem-u4, lanes (automatic layout), lanes-s1 … lanes-s16");
+        throw new ArgumentException($"CUDA scan variant '{text}' is not one of global-u1, global-u2, global-u4, smem-u1, smem-u2, smem-u4, lanes (automatic layout), lanes-s1 … lanes-s16, chan");
     }
 
     /// <summary>The override if set, else the environment variable's, else <see cref="Default"/>.</summary>
@@ -146,7 +166,13 @@ internal sealed class CudaScanKernels
     public static int? SegmentsOverride { get => _segmentsOverride; set => _segmentsOverride = value; }
 
     readonly CudaDriver _driver;
-    readonly IntPtr _context, _forward, _backward, _laneForward;
+    readonly IntPtr _context, _forward, _backward, _laneForward, _channelForward, _segmentStarts;
+
+    /// <summary>Channels (threads) per block of the channel-per-thread forward.</summary>
+    public const int ChannelBlock = 64;
+
+    /// <summary>Whether the forward runs the channel-per-thread kernel.</summary>
+    public bool PerChannel => _channelForward != IntPtr.Zero;
     /// <summary>Streaming multiprocessors of the device.</summary>
     public int Multiprocessors { get; }
     public int Device { get; }
@@ -161,10 +187,10 @@ internal sealed class CudaScanKernels
     /// <summary>The lane kernel's layout when <see cref="Variant"/> runs it, else null.</summary>
     public LaneLayout? Lanes { get; }
 
-    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, IntPtr laneForward, int device, int n, int items, int multiprocessors,
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, IntPtr laneForward, IntPtr channelForward, IntPtr segmentStarts, int device, int n, int items, int multiprocessors,
         CudaScanVariant variant, int vectorWidth, LaneLayout? lanes)
     {
-        _driver = driver; _context = context; _forward = forward; _backward = backward; _laneForward = laneForward;
+        _driver = driver; _context = context; _forward = forward; _backward = backward; _laneForward = laneForward; _channelForward = channelForward; _segmentStarts = segmentStarts;
         Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth; Lanes = lanes;
     }
 
@@ -176,6 +202,22 @@ internal sealed class CudaScanKernels
     /// (rows · lanes per channel / 32) reach half the target per multiprocessor (<see cref="LaneWarpsEnvironmentVariable"/>,
     /// 32 by default), else enough segments to reach the target; forced counts as for <see cref="Segmentation(long, long)"/>.
     /// </summary>
+    /// <summary>The forward kernel's segmentation of <paramref name="rows"/> rows of <paramref name="length"/> steps.</summary>
+    public (int Segments, int SegmentWindows) ForwardSegmentation(long rows, long length) =>
+        PerChannel ? Split(SegmentsOverride ?? EnvironmentSegments() ?? SegmentsForWarps(Math.Max(1, (rows + 31) / 32), ChannelWarpsPerMultiprocessor), (length + Window - 1) / Window)
+        : Lanes is not null ? LaneSegmentation(rows, length) : Segmentation(rows, length);
+
+    /// <summary>Resident warps per multiprocessor the channel kernel's segments aim at (<c>MAMBAIR_CUDA_LANE_WARPS</c> overrides).</summary>
+    const int ChannelWarpsPerMultiprocessor = 12;
+
+    /// <summary>Segments that give at least <paramref name="target"/> warps per multiprocessor from <paramref name="warps"/> warps of rows.</summary>
+    long SegmentsForWarps(long warps, int target)
+    {
+        if (Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0) target = tv;
+        long goal = (long)target * Multiprocessors;
+        return 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
+    }
+
     public (int Segments, int SegmentWindows) LaneSegmentation(long rows, long length)
     {
         long want = SegmentsOverride ?? EnvironmentSegments() ?? LaneSegmentsFor(rows);
@@ -234,7 +276,7 @@ internal sealed class CudaScanKernels
     /// <summary>NVRTC options of one configuration (macros of <see cref="ScanKernelSource"/>).</summary>
     public static IReadOnlyList<string> Options(ScalarType dtype, int n, int items, CudaScanVariant? variant = null)
     {
-        variant = (variant ?? CudaScanVariant.Default).For(dtype);
+        variant = (variant ?? CudaScanVariant.Default).For(dtype, n);
         var options = new List<string>
         {
             $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={RowsMax}",
@@ -245,29 +287,36 @@ internal sealed class CudaScanKernels
             var layout = LaneLayout.For(n, variant.LaneStates);
             options.AddRange(new[] { $"-DSPT={layout.StatesPerLane}", $"-DLPC={layout.LanesPerChannel}", $"-DLWIN={layout.WindowFor(32 * items)}" });
         }
+        if (variant.PerChannel)
+            options.AddRange(new[] { "-DCHAN=1", $"-DCHAN_BLOCK={ChannelBlock}", $"-DCHAN_WINDOW={Math.Min(64, 32 * items)}" });
         return options;
     }
 
     /// <summary>The source compiled for every configuration: the window kernels and the lane kernel (built only with its macros).</summary>
-    public static string Source => ScanKernelSource.Text + LaneScanKernelSource.Text;
+    public static string Source => ScanKernelSource.Text + LaneScanKernelSource.Text + ChannelScanKernelSource.Text;
 
     /// <summary>Cache label of one configuration, e.g. <c>scan-f32-n16-i8-global-u2</c>.</summary>
     public static string Label(ScalarType dtype, int n, int items, CudaScanVariant? variant = null) =>
-        $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}-{(variant ?? CudaScanVariant.Default).For(dtype)}";
+        $"scan-{(dtype == ScalarType.Float64 ? "f64" : "f32")}-n{n}-i{items}-{(variant ?? CudaScanVariant.Default).For(dtype, n)}";
 
     /// <summary>The kernels for tensors of <paramref name="dtype"/> on CUDA device <paramref name="device"/> and state size <paramref name="n"/>.</summary>
     public static CudaScanKernels For(int device, ScalarType dtype, int n)
     {
-        var variant = CudaScanVariant.Current.For(dtype);
+        var variant = CudaScanVariant.Current.For(dtype, n);
         lock (Gate)
         {
             if (Loaded.TryGetValue((device, dtype, n, variant), out var k)) return k;
             int items = ItemsFor(n, dtype == ScalarType.Float64 ? 8 : 4);
             var module = CudaModule.Load(device, Source, Label(dtype, n, items, variant), Options(dtype, n, items, variant));
             var driver = module.Driver;
+            // The queries below need the module's context current: the first scan of a process may come before libtorch
+            // has made its own context current on this thread.
+            using var current = new CudaContextScope(driver, module.Context);
             IntPtr fwd = module.Function("mambair_scan_fwd"), bwd = module.Function("mambair_scan_bwd");
             LaneLayout? layout = variant.Lanes ? LaneLayout.For(n, variant.LaneStates) : null;
             IntPtr laneFwd = layout is null ? IntPtr.Zero : module.Function("mambair_scan_fwd_lanes");
+            IntPtr chanFwd = variant.PerChannel ? module.Function("mambair_scan_fwd_chan") : IntPtr.Zero;
+            IntPtr segStarts = variant.PerChannel ? module.Function("mambair_scan_seg_starts") : IntPtr.Zero;
             if (variant.SharedBC)
             {
                 // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
@@ -281,9 +330,12 @@ internal sealed class CudaScanKernels
             if (layout is { } lay)
                 lanes = $"; lane forward ({lay.StatesPerLane} states × {lay.LanesPerChannel} lanes per channel): registers {driver.FunctionAttribute(laneFwd, 4)}, " +
                         $"local memory {driver.FunctionAttribute(laneFwd, 3)} bytes, blocks of {32 * lay.Warps} per SM {driver.BlocksPerMultiprocessor(laneFwd, 32 * lay.Warps)}";
+            if (chanFwd != IntPtr.Zero)
+                lanes = $"; channel forward: registers {driver.FunctionAttribute(chanFwd, 4)}, local memory {driver.FunctionAttribute(chanFwd, 3)} bytes, " +
+                        $"blocks of {ChannelBlock} per SM {driver.BlocksPerMultiprocessor(chanFwd, ChannelBlock)}";
             _log.Add($"{module.Origin}; " +
                      $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}{lanes}");
-            k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, device, n, items, module.Multiprocessors,
+            k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, chanFwd, segStarts, device, n, items, module.Multiprocessors,
                 variant, dtype == ScalarType.Float64 ? 2 : 4, layout);
             Loaded[(device, dtype, n, variant)] = k;
             return k;
@@ -302,6 +354,22 @@ internal sealed class CudaScanKernels
     public void Forward(ref ScanForwardParams p, long batch, long channels, long groups)
     {
         p.CheckpointWindow = Window;
+        if (PerChannel)
+        {
+            long tiles = (channels / groups + ChannelBlock - 1) / ChannelBlock;
+            var chanGrid = ((uint)(tiles * p.Segments), (uint)groups, (uint)batch);
+            using var __ = new CudaContextScope(_driver, _context);
+            if (p.Segments > 1)
+            {
+                p.Mode = 1;
+                _driver.Launch(_channelForward, chanGrid, ChannelBlock, ref p, "mambair_scan_fwd_chan (summary)");
+                long starts = batch * channels * StateSize;
+                _driver.Launch(_segmentStarts, ((uint)((starts + 255) / 256), 1u, 1u), 256, ref p, "mambair_scan_seg_starts");
+            }
+            p.Mode = 0;
+            _driver.Launch(_channelForward, chanGrid, ChannelBlock, ref p, "mambair_scan_fwd_chan");
+            return;
+        }
         if (Lanes is { } lay)
         {
             // Blocks of up to ChannelsPerBlock channels of one (batch, group), per segment.

@@ -29,9 +29,9 @@ internal static class CudaScanRunner
         var last = x.ReturnLastState ? empty(new[] { bt, dm, n }, dtype: x.U.dtype, device: x.U.device) : null;
         long windows = (l + k.Window - 1) / k.Window;
         var checkpoints = keepCheckpoints ? empty(new[] { bt, dm, windows, n }, dtype: x.U.dtype, device: x.U.device) : null;
-        // The lane kernel segments by its own rule; the backward (the window kernel) is handed the window kernel's.
+        // The lane and channel kernels segment by their own rules; the backward (the window kernel) is handed the window kernel's.
         var windowSegmentation = k.Segmentation(bt * dm, l);
-        var (segments, segWindows) = k.Lanes is null ? windowSegmentation : k.LaneSegmentation(bt * dm, l);
+        var (segments, segWindows) = k.ForwardSegmentation(bt * dm, l);
         var segEnd = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var segDecay = segments > 1 ? empty(new[] { bt, dm, segments, n }, dtype: x.U.dtype, device: x.U.device) : null;
         var p = new ScanForwardParams
