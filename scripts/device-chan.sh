@@ -5,6 +5,7 @@
 #   bash scripts/device-chan.sh 1   the GPU tests; `bench scan` on the official scan row, the classic block at 256×256 and
 #                                   MambaIR-light at 256×256; classic ×2 forwards at 64², 128², 256², 512²
 #   bash scripts/device-chan.sh 2   light ×2 forwards at 64², 128², 256², 512²; the two training steps of issue 10
+#   bash scripts/device-chan.sh 3   the GPU tests, `bench scan` as in 1, then every row of 1 and 2 with the default build only
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/device-steps.sh
@@ -28,7 +29,17 @@ case ${1:-} in
   both train-light-x2-b16 70 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 3
   both train-classic-x2-b4 70 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 3
   ;;
-*) sed -n 2,8p "$0"; exit 2 ;;
+3)
+  step gpu-tests 260 bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda
+  grep -E "^=== TEST EXECUTION SUMMARY|Total: |\[FAIL\]" "$log" | tail -8
+  bench scan-classic-b4 60 bench scan --device cuda --shape classic-b4 --variants lanes,chan --no-reference --json --repeat 20 --warmup 3
+  bench scan-classic-256 60 bench scan --device cuda --shape classic --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
+  bench scan-light-256 60 bench scan --device cuda --shape light --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
+  for p in classic-x2 light-x2; do for s in 64 128 256 512; do bench "model-$p-$s" 45 bench model --device cuda --preset $p --size ${s}x$s --json --repeat 5 --warmup 2; done; done
+  bench train-light-x2-b16 70 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 3
+  bench train-classic-x2-b4 70 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 3
+  ;;
+*) sed -n 2,9p "$0"; exit 2 ;;
 esac
 python3 scripts/device-summary.py "$json" | tee -a "$log"
 echo "done in ${SECONDS}s"
