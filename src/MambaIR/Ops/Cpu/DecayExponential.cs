@@ -18,12 +18,11 @@ internal readonly struct DecayExponential<T, TV, S>
     where TV : struct
     where S : struct, ISimd<TV, T>
 {
-    readonly TV _low, _c6, _c5, _c4, _c3, _c2, _c1, _one;
+    readonly TV _low, _c5, _c4, _c3, _c2, _c1, _one;
 
     public DecayExponential()
     {
         _low = S.Splat(T.CreateTruncating(-150f));
-        _c6 = S.Splat(T.CreateTruncating(VectorMath.Exp2C6));
         _c5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5));
         _c4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4));
         _c3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3));
@@ -39,8 +38,7 @@ internal readonly struct DecayExponential<T, TV, S>
         if (typeof(T) != typeof(float)) return S.DecayExp(scaled);
         TV x = Avx512F.VL.IsSupported ? scaled : S.Max(scaled, _low);
         TV f = S.FloorFraction(x);
-        TV q = S.MulAdd(_c6, f, _c5);
-        q = S.MulAdd(q, f, _c4);
+        TV q = S.MulAdd(_c5, f, _c4);
         q = S.MulAdd(q, f, _c3);
         q = S.MulAdd(q, f, _c2);
         q = S.MulAdd(q, f, _c1);

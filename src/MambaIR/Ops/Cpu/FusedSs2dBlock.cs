@@ -99,17 +99,15 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         TV a0 = S.Load(a), a1 = S.Load(a + dp), a2 = S.Load(a + 2 * dp), a3 = S.Load(a + 3 * dp);
         TV h0 = S.Load(h), h1 = S.Load(h + lanes), h2 = S.Load(h + 2 * lanes), h3 = S.Load(h + 3 * lanes);
         T* b1 = b + stride, b2 = b + 2 * stride, b3 = b + 3 * stride, c1 = c + stride, c2 = c + 2 * stride, c3 = c + 3 * stride;
-        TV k6 = S.Splat(T.CreateTruncating(VectorMath.Exp2C6)), k5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5));
-        TV k4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4)), k3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3));
-        TV k2 = S.Splat(T.CreateTruncating(VectorMath.Exp2C2)), k1 = S.Splat(T.CreateTruncating(VectorMath.Exp2C1));
-        TV one = S.Splat(T.One);
+        TV k5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5)), k4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4));
+        TV k3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3)), k2 = S.Splat(T.CreateTruncating(VectorMath.Exp2C2));
+        TV k1 = S.Splat(T.CreateTruncating(VectorMath.Exp2C1)), one = S.Splat(T.One);
         for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
         {
             TV dtv = S.Load(dt), dtuv = S.Load(dtu);
             TV x0 = S.Mul(dtv, a0), x1 = S.Mul(dtv, a1), x2 = S.Mul(dtv, a2), x3 = S.Mul(dtv, a3);
             TV f0 = S.FloorFraction(x0), f1 = S.FloorFraction(x1), f2 = S.FloorFraction(x2), f3 = S.FloorFraction(x3);
-            TV q0 = S.MulAdd(k6, f0, k5), q1 = S.MulAdd(k6, f1, k5), q2 = S.MulAdd(k6, f2, k5), q3 = S.MulAdd(k6, f3, k5);
-            q0 = S.MulAdd(q0, f0, k4); q1 = S.MulAdd(q1, f1, k4); q2 = S.MulAdd(q2, f2, k4); q3 = S.MulAdd(q3, f3, k4);
+            TV q0 = S.MulAdd(k5, f0, k4), q1 = S.MulAdd(k5, f1, k4), q2 = S.MulAdd(k5, f2, k4), q3 = S.MulAdd(k5, f3, k4);
             q0 = S.MulAdd(q0, f0, k3); q1 = S.MulAdd(q1, f1, k3); q2 = S.MulAdd(q2, f2, k3); q3 = S.MulAdd(q3, f3, k3);
             q0 = S.MulAdd(q0, f0, k2); q1 = S.MulAdd(q1, f1, k2); q2 = S.MulAdd(q2, f2, k2); q3 = S.MulAdd(q3, f3, k2);
             q0 = S.MulAdd(q0, f0, k1); q1 = S.MulAdd(q1, f1, k1); q2 = S.MulAdd(q2, f2, k1); q3 = S.MulAdd(q3, f3, k1);
@@ -138,17 +136,15 @@ internal static unsafe partial class FusedSs2dBlock<T, TV, S>
         TV h0 = S.Load(h0p), h1 = S.Load(h1p);
         if (typeof(T) == typeof(float) && Avx512F.VL.IsSupported)
         {
-            TV k6 = S.Splat(T.CreateTruncating(VectorMath.Exp2C6)), k5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5));
-            TV k4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4)), k3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3));
-            TV k2 = S.Splat(T.CreateTruncating(VectorMath.Exp2C2)), k1 = S.Splat(T.CreateTruncating(VectorMath.Exp2C1));
-            TV one = S.Splat(T.One);
+            TV k5 = S.Splat(T.CreateTruncating(VectorMath.Exp2C5)), k4 = S.Splat(T.CreateTruncating(VectorMath.Exp2C4));
+            TV k3 = S.Splat(T.CreateTruncating(VectorMath.Exp2C3)), k2 = S.Splat(T.CreateTruncating(VectorMath.Exp2C2));
+            TV k1 = S.Splat(T.CreateTruncating(VectorMath.Exp2C1)), one = S.Splat(T.One);
             for (int i = 0; i < count; i++, dt += lanes, dtu += lanes, yt += lanes)
             {
                 TV dtv = S.Load(dt), dtuv = S.Load(dtu);
                 TV x0 = S.Mul(dtv, a0), x1 = S.Mul(dtv, a1);
                 TV f0 = S.FloorFraction(x0), f1 = S.FloorFraction(x1);
-                TV q0 = S.MulAdd(k6, f0, k5), q1 = S.MulAdd(k6, f1, k5);
-                q0 = S.MulAdd(q0, f0, k4); q1 = S.MulAdd(q1, f1, k4);
+                TV q0 = S.MulAdd(k5, f0, k4), q1 = S.MulAdd(k5, f1, k4);
                 q0 = S.MulAdd(q0, f0, k3); q1 = S.MulAdd(q1, f1, k3);
                 q0 = S.MulAdd(q0, f0, k2); q1 = S.MulAdd(q1, f1, k2);
                 q0 = S.MulAdd(q0, f0, k1); q1 = S.MulAdd(q1, f1, k1);
