@@ -72,6 +72,9 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                     for (int i = first; i < end; i++)
                     {
                         var blk = p.Blocks[i];
+                        // The next block's rows of x and y, from L2 into L1 while this block computes: the step loop's
+                        // loads of u and of the outputs stalled on them (half of that loop's samples in a profile).
+                        if (i + 1 < end) PrefetchBlock(p, b, pixels, count, p.Blocks[i + 1].Start, y);
                         T* h = states + (i - first) * n * maxLanes;
                         T* ckpt = checkpoints == null ? null : checkpoints + ((long)(b * K + k) * p.Chunks + c) * n * p.PaddedChannels + blk.Start;
                         switch (blk.Lanes * sizeof(T) * 8)
@@ -85,6 +88,22 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                 }
             }
         });
+    }
+
+    /// <summary>Asks for the first vector of channels from <paramref name="c0"/> on of <paramref name="pixels"/> in x and
+    /// <paramref name="y"/> to be brought into L1 (two lines each: a row need not start on a line).</summary>
+    internal static void PrefetchBlock(FusedSs2dProblem<T> p, int b, int* pixels, int count, int c0, T* y)
+    {
+        if (!Sse.IsSupported) return;
+        long batchPixels = (long)b * p.Length;
+        byte* xb = (byte*)(p.X + batchPixels * p.Channels + c0), yb = (byte*)(y + batchPixels * p.Channels + c0);
+        int rowBytes = p.Channels * sizeof(T);
+        for (int i = 0; i < count; i++)
+        {
+            long offset = (long)pixels[i] * rowBytes;
+            Sse.Prefetch0(xb + offset); Sse.Prefetch0(xb + offset + 63);
+            Sse.Prefetch0(yb + offset); Sse.Prefetch0(yb + offset + 63);
+        }
     }
 
     /// <summary>Asks for channels [<paramref name="c0"/>, <paramref name="c1"/>) of <paramref name="pixels"/> in x and, when given,
