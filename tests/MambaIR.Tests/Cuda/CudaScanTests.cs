@@ -69,6 +69,27 @@ public class CudaScanTests(ITestOutputHelper log)
         finally { (MambaIR.Ops.Cuda.CudaScanKernels.VariantOverride, MambaIR.Ops.Cuda.CudaScanKernels.SegmentsOverride) = (beforeVariant, beforeSegments); }
     }
 
+    /// <summary>
+    /// The kernel table can be built on a thread with no CUDA context current — as the first scan of a process may run
+    /// before libtorch has made its context current there. A fresh thread has none; the occupancy queries after the module's
+    /// load failed there with CUDA_ERROR_INVALID_CONTEXT (seen on the GPU machine when a variant test ran first).
+    /// </summary>
+    [CudaFact]
+    public void KernelTableBuildsOnAThreadWithNoCurrentContext()
+    {
+        Exception? failure = null;
+        bool perChannel = false;
+        var thread = new Thread(() =>
+        {
+            try { perChannel = MambaIR.Ops.Cuda.CudaScanKernels.For(0, ScalarType.Float32, 5).PerChannel; }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.Equal(MambaIR.Ops.Cuda.CudaScanVariant.Current.For(ScalarType.Float32, 5).PerChannel, perChannel);
+    }
+
     [CudaFact]
     public void WithoutDTheSkipTermIsAbsent()
     {
