@@ -15,13 +15,16 @@ both() { # name timeout args...: the row with the lane kernel, then with the cha
   MAMBAIR_CUDA_SCAN_VARIANT=lanes bench "$name" "$t" "$@"
   MAMBAIR_CUDA_SCAN_VARIANT=chan bench "$name" "$t" "$@"
 }
-case ${1:-} in
-1)
+tests_and_scans() { # the GPU tests, then `bench scan` of both kernels on the three scan rows
   step gpu-tests 260 bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda
   grep -E "^=== TEST EXECUTION SUMMARY|Total: |\[FAIL\]" "$log" | tail -8
   bench scan-classic-b4 60 bench scan --device cuda --shape classic-b4 --variants lanes,chan --no-reference --json --repeat 20 --warmup 3
   bench scan-classic-256 60 bench scan --device cuda --shape classic --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
   bench scan-light-256 60 bench scan --device cuda --shape light --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
+}
+case ${1:-} in
+1)
+  tests_and_scans
   for s in 64 128 256 512; do both "model-classic-x2-$s" 45 bench model --device cuda --preset classic-x2 --size ${s}x$s --json --repeat 5 --warmup 2; done
   ;;
 2)
@@ -30,11 +33,7 @@ case ${1:-} in
   both train-classic-x2-b4 70 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 3
   ;;
 3)
-  step gpu-tests 260 bash scripts/device-test.sh -namespace MambaIR.Tests.Cuda
-  grep -E "^=== TEST EXECUTION SUMMARY|Total: |\[FAIL\]" "$log" | tail -8
-  bench scan-classic-b4 60 bench scan --device cuda --shape classic-b4 --variants lanes,chan --no-reference --json --repeat 20 --warmup 3
-  bench scan-classic-256 60 bench scan --device cuda --shape classic --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
-  bench scan-light-256 60 bench scan --device cuda --shape light --size 256x256 --variants lanes,chan --no-reference --json --repeat 10 --warmup 2
+  tests_and_scans
   for p in classic-x2 light-x2; do for s in 64 128 256 512; do bench "model-$p-$s" 45 bench model --device cuda --preset $p --size ${s}x$s --json --repeat 5 --warmup 2; done; done
   bench train-light-x2-b16 70 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 3
   bench train-classic-x2-b4 70 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 3

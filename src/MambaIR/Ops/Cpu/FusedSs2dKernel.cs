@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -74,7 +75,7 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
                         var blk = p.Blocks[i];
                         // The next block's rows of x and y, from L2 into L1 while this block computes: the step loop's
                         // loads of u and of the outputs stalled on them (half of that loop's samples in a profile).
-                        if (i + 1 < end) PrefetchBlock(p, b, pixels, count, p.Blocks[i + 1].Start, y);
+                        if (i + 1 < end) Prefetch(p, b, pixels, count, p.Blocks[i + 1].Start, p.Blocks[i + 1].Start + p.Blocks[i + 1].Count, p.X, y, intoL1: true);
                         T* h = states + (i - first) * n * maxLanes;
                         T* ckpt = checkpoints == null ? null : checkpoints + ((long)(b * K + k) * p.Chunks + c) * n * p.PaddedChannels + blk.Start;
                         switch (blk.Lanes * sizeof(T) * 8)
@@ -90,25 +91,9 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
         });
     }
 
-    /// <summary>Asks for the first vector of channels from <paramref name="c0"/> on of <paramref name="pixels"/> in x and
-    /// <paramref name="y"/> to be brought into L1 (two lines each: a row need not start on a line).</summary>
-    internal static void PrefetchBlock(FusedSs2dProblem<T> p, int b, int* pixels, int count, int c0, T* y)
-    {
-        if (!Sse.IsSupported) return;
-        long batchPixels = (long)b * p.Length;
-        byte* xb = (byte*)(p.X + batchPixels * p.Channels + c0), yb = (byte*)(y + batchPixels * p.Channels + c0);
-        int rowBytes = p.Channels * sizeof(T);
-        for (int i = 0; i < count; i++)
-        {
-            long offset = (long)pixels[i] * rowBytes;
-            Sse.Prefetch0(xb + offset); Sse.Prefetch0(xb + offset + 63);
-            Sse.Prefetch0(yb + offset); Sse.Prefetch0(yb + offset + 63);
-        }
-    }
-
     /// <summary>Asks for channels [<paramref name="c0"/>, <paramref name="c1"/>) of <paramref name="pixels"/> in x and, when given,
-    /// <paramref name="y"/>, to be brought into L2.</summary>
-    internal static void Prefetch(FusedSs2dProblem<T> p, int b, int* pixels, int count, int c0, int c1, T* x, T* y)
+    /// <paramref name="y"/>, to be brought into L2, or into L1 with <paramref name="intoL1"/>.</summary>
+    internal static void Prefetch(FusedSs2dProblem<T> p, int b, int* pixels, int count, int c0, int c1, T* x, T* y, bool intoL1 = false)
     {
         if (!Sse.IsSupported) return;
         long batchPixels = (long)b * p.Length;
@@ -117,11 +102,24 @@ internal static unsafe partial class FusedSs2dKernel<T> where T : unmanaged, IBi
         for (int i = 0; i < count; i++)
         {
             long offset = (long)pixels[i] * rowBytes;
-            for (int o = 0; o < sliceBytes; o += 64) Sse.Prefetch1(xb + offset + o);
-            Sse.Prefetch1(xb + offset + sliceBytes - 1);
-            if (yb == null) continue;
-            for (int o = 0; o < sliceBytes; o += 64) Sse.Prefetch1(yb + offset + o);
-            Sse.Prefetch1(yb + offset + sliceBytes - 1);
+            Slice(xb + offset, sliceBytes, intoL1);
+            if (yb != null) Slice(yb + offset, sliceBytes, intoL1);
+        }
+    }
+
+    /// <summary>Every line of <paramref name="bytes"/> bytes from <paramref name="start"/> (a slice need not start on a line).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Slice(byte* start, int bytes, bool intoL1)
+    {
+        if (intoL1)
+        {
+            for (int o = 0; o < bytes; o += 64) Sse.Prefetch0(start + o);
+            Sse.Prefetch0(start + bytes - 1);
+        }
+        else
+        {
+            for (int o = 0; o < bytes; o += 64) Sse.Prefetch1(start + o);
+            Sse.Prefetch1(start + bytes - 1);
         }
     }
 

@@ -10,10 +10,10 @@ namespace MambaIR.Ops.Cuda;
 /// <c>CHAN_WINDOW</c> steps at a time in shared memory ([step][state], read by every thread of the block at the same
 /// address: broadcasts), the next window copied in with <c>cp.async</c> while the current one is scanned; each thread reads
 /// its next four steps of δ and u while it computes the current four. No lane exchanges anything with another, the N recurrences of a thread are independent chains
-/// (the latency of one step is hidden by the other states), and the shared memory per block is small (2 · window · N
-/// floats), so many blocks fit on a multiprocessor. Parallelism beyond the rows comes from segments of the sequence
-/// exactly as for the lane kernel (a summary pass writes each segment's end state and total decay, the final pass starts
-/// each segment from the combination of those before it); the checkpoints are the states entering the window kernel's
+/// (the latency of one step is hidden by the other states), and the shared memory per block is small (2 buffers of B and
+/// C, each window · (N + 4) floats), so many blocks fit on a multiprocessor. Parallelism beyond the rows comes from segments
+/// of the sequence as for the lane kernel (a summary pass writes each segment's end state and total decay,
+/// <c>mambair_scan_seg_starts</c> turns those into each segment's start state, and the final pass starts from it); the checkpoints are the states entering the window kernel's
 /// windows of <c>ckpt_window</c> steps, which its backward reads.
 /// </para>
 /// </summary>

@@ -199,42 +199,39 @@ internal sealed class CudaScanKernels
         Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth; Lanes = lanes;
     }
 
-    /// <summary>Environment variable setting the warps per multiprocessor the lane kernel's segmentation aims at.</summary>
+    /// <summary>Environment variable setting the warps per multiprocessor the lane and channel kernels' segmentations aim at.</summary>
     public const string LaneWarpsEnvironmentVariable = "MAMBAIR_CUDA_LANE_WARPS";
+
+    /// <summary>Resident warps per multiprocessor the lane kernel's segments aim at by default.</summary>
+    const int LaneWarpsPerMultiprocessor = 32;
+
+    /// <summary>Resident warps per multiprocessor the channel kernel's segments aim at by default.</summary>
+    const int ChannelWarpsPerMultiprocessor = 12;
+
+    /// <summary>The forward kernel's segmentation of <paramref name="rows"/> rows of <paramref name="length"/> steps.</summary>
+    public (int Segments, int SegmentWindows) ForwardSegmentation(long rows, long length) =>
+        PerChannel ? WarpSegmentation(Math.Max(1, (rows + 31) / 32), ChannelWarpsPerMultiprocessor, length)
+        : Lanes is not null ? LaneSegmentation(rows, length) : Segmentation(rows, length);
 
     /// <summary>
     /// Segments per row and (checkpoint) windows per segment for the lane kernel's forward: one pass when its warps
     /// (rows · lanes per channel / 32) reach half the target per multiprocessor (<see cref="LaneWarpsEnvironmentVariable"/>,
     /// 32 by default), else enough segments to reach the target; forced counts as for <see cref="Segmentation(long, long)"/>.
     /// </summary>
-    /// <summary>The forward kernel's segmentation of <paramref name="rows"/> rows of <paramref name="length"/> steps.</summary>
-    public (int Segments, int SegmentWindows) ForwardSegmentation(long rows, long length) =>
-        PerChannel ? Split(SegmentsOverride ?? EnvironmentSegments() ?? SegmentsForWarps(Math.Max(1, (rows + 31) / 32), ChannelWarpsPerMultiprocessor), (length + Window - 1) / Window)
-        : Lanes is not null ? LaneSegmentation(rows, length) : Segmentation(rows, length);
+    public (int Segments, int SegmentWindows) LaneSegmentation(long rows, long length) =>
+        WarpSegmentation(Math.Max(1, rows * Lanes!.Value.LanesPerChannel / 32), LaneWarpsPerMultiprocessor, length);
 
-    /// <summary>Resident warps per multiprocessor the channel kernel's segments aim at (<c>MAMBAIR_CUDA_LANE_WARPS</c> overrides).</summary>
-    const int ChannelWarpsPerMultiprocessor = 12;
-
-    /// <summary>Segments that give at least <paramref name="target"/> warps per multiprocessor from <paramref name="warps"/> warps of rows.</summary>
-    long SegmentsForWarps(long warps, int target)
+    /// <summary>
+    /// Segments for a forward whose rows make <paramref name="warps"/> warps: one pass when they reach half of
+    /// <paramref name="target"/> warps per multiprocessor (<see cref="LaneWarpsEnvironmentVariable"/> overrides the target),
+    /// else enough segments to reach it; forced counts as for <see cref="Segmentation(long, long)"/>.
+    /// </summary>
+    (int Segments, int SegmentWindows) WarpSegmentation(long warps, int target, long length)
     {
         if (Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0) target = tv;
         long goal = (long)target * Multiprocessors;
-        return 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
-    }
-
-    public (int Segments, int SegmentWindows) LaneSegmentation(long rows, long length)
-    {
-        long want = SegmentsOverride ?? EnvironmentSegments() ?? LaneSegmentsFor(rows);
+        long want = SegmentsOverride ?? EnvironmentSegments() ?? (2 * warps >= goal ? 1 : (goal + warps - 1) / warps);
         return Split(want, (length + Window - 1) / Window);
-    }
-
-    long LaneSegmentsFor(long rows)
-    {
-        int target = Environment.GetEnvironmentVariable(LaneWarpsEnvironmentVariable) is { Length: > 0 } t && int.TryParse(t, out int tv) && tv > 0 ? tv : 32;
-        long warps = Math.Max(1, rows * Lanes!.Value.LanesPerChannel / 32);
-        long goal = (long)target * Multiprocessors;
-        return 2 * warps >= goal ? 1 : (goal + warps - 1) / warps;
     }
 
     /// <summary>
