@@ -118,11 +118,31 @@ public sealed class SS2D : nn.Module<Tensor, Tensor>
         // Channels-last memory seen as (B, D_i, H, W): the depthwise conv runs on it without a transposed copy.
         Tensor x = parts[0].permute(0, 3, 1, 2);
         x = nn.functional.silu(conv2d.forward(x));
-        var y = ScanFourWays(x);
+        Tensor y;
+        if (FourWaysOnGpu(x) is ({ } four, { } gpu))
+        {
+            // Inference on the GPU: one kernel reads the four orders from raster order and writes each direction's output at
+            // its pixels (issue 10 §2); the CUDA backend also merges, normalises and gates them in one pass.
+            var gate = new FourWayOutputGate(parts[1], out_norm.weight!, out_norm.bias!, out_norm.eps);
+            if (gpu is CudaSelectiveScan cuda && CudaSelectiveScan.CanGate(four, gate)) return out_proj.forward(cuda.RunFourWays(four, gate)).MoveToOuterDisposeScope();
+            y = gpu.RunFourWays(four);
+        }
+        else y = ScanFourWays(x);
         y = out_norm.forward(y);
         if (y.dtype != parts[1].dtype) y = y.to(parts[1].dtype); // back to the reduced type for the gate and out_proj
         y = y * nn.functional.silu(parts[1]);
         return out_proj.forward(y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// For CUDA tensors: the four-way inputs of x (B, D_i, H, W) seen in raster order, channels last (in the core's type), and
+    /// the backend that runs them in one go, when the chosen backend has that form for them (inference); else null.
+    /// </summary>
+    (FourWayScanInputs Inputs, IFourWaySelectiveScan Backend)? FourWaysOnGpu(Tensor x)
+    {
+        if (x.device_type != DeviceType.CUDA || (is_grad_enabled() && (x.requires_grad || x_proj_weight.requires_grad))) return null;
+        var four = new FourWayScanInputs(x.permute(0, 2, 3, 1).to(x_proj_weight.dtype), x_proj_weight, dt_projs_weight, dt_projs_bias, A_logs, Ds);
+        return SelectiveScan.ChooseFourWays(four) is { } fused ? (four, fused) : null;
     }
 
     /// <summary>x (B, D_i, H, W) → the four direction outputs mapped back to raster order and summed, (B, H, W, D_i).</summary>

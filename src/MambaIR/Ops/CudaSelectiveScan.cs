@@ -25,7 +25,7 @@ namespace MambaIR.Ops;
 /// When the driver or NVRTC is missing, <see cref="CanRun"/> says no (once, with a one-line notice on standard error), so
 /// CUDA tensors get the chunked tensor-op scan instead.
 /// </summary>
-public sealed class CudaSelectiveScan : ISelectiveScan
+public sealed class CudaSelectiveScan : ISelectiveScan, IFourWaySelectiveScan
 {
     /// <summary>The one-line fallback notice, written once per process to standard error.</summary>
     static readonly OnceNotice Fallback = new(s => Console.Error.WriteLine(s));
@@ -73,6 +73,64 @@ public sealed class CudaSelectiveScan : ISelectiveScan
         var r = CudaScanRunner.Forward(x, keepCheckpoints: false);
         return new SelectiveScanResult(r.Output, r.LastState);
     }
+
+    /// <summary>Environment variable: <c>1</c> turns the four-way SS2D kernel on, <c>0</c> off (SS2D then builds the four directions itself).</summary>
+    public const string FourWaysEnvironmentVariable = "MAMBAIR_CUDA_FOURWAY";
+
+    /// <summary>Whether the four-way SS2D kernel runs when <see cref="FourWaysEnvironmentVariable"/> is unset: not until it has
+    /// passed the GPU tests on the GPU machine.</summary>
+    public const bool FourWaysByDefault = false;
+
+    /// <summary>When set, decides on this thread whether the four-way kernel runs (tests); else the environment, else the default.</summary>
+    [ThreadStatic] static bool? _fourWaysOverride;
+    public static bool? FourWaysOverride { get => _fourWaysOverride; set => _fourWaysOverride = value; }
+
+    static bool FourWaysEnabled => FourWaysOverride ?? Environment.GetEnvironmentVariable(FourWaysEnvironmentVariable) switch { "1" => true, "0" => false, _ => FourWaysByDefault };
+
+    /// <summary>
+    /// Whether SS2D's four-direction scan runs as one kernel (<see cref="CudaScanRunner.ForwardFourWays"/>): inference (no
+    /// tensor needs a gradient), float32 tensors on one CUDA device, N ≤ 32, dt rank ≤ 16, the channel-per-thread build.
+    /// Training, float64 and the other builds take the per-direction path (the backward needs its checkpoints).
+    /// </summary>
+    public bool CanRunFourWays(FourWayScanInputs x) =>
+        FourWaysEnabled
+        && x.X.device_type == DeviceType.CUDA && x.X.dim() == 4 && x.ALogs.dim() == 2 && x.DtProjWeight.dim() == 3
+        && x.Tensors.All(t => t.device_type == DeviceType.CUDA && t.device.index == x.X.device.index && t.dtype == ScalarType.Float32)
+        && !(is_grad_enabled() && x.Tensors.Any(t => t.requires_grad))
+        && x.StateSize is >= 1 and <= CudaScanVariant.ChannelMaxStates && x.Rank is >= 1 and <= CudaScanKernels.FourWayMaxRank
+        && x.Batch is >= 1 and <= 65535 && x.Height * x.Width is >= 1 and < int.MaxValue
+        && x.Batch * x.Height * x.Width * x.Channels * FourWayScanInputs.Directions < int.MaxValue * 4L
+        && CudaScanVariant.Current.For(ScalarType.Float32, (int)x.StateSize).PerChannel
+        && Toolchain(out _) is not null;
+
+    public Tensor RunFourWays(FourWayScanInputs x)
+    {
+        x.Validate();
+        if (!CanRunFourWays(x))
+            throw new ArgumentException($"the CUDA four-way scan needs float32 CUDA tensors without autograd, N ≤ {CudaScanVariant.ChannelMaxStates} and " +
+                                        $"dt rank ≤ {CudaScanKernels.FourWayMaxRank}; got x {x.X.dtype} on {x.X.device}, N = {x.StateSize}, rank {x.Rank}");
+        return CudaScanRunner.ForwardFourWays(x);
+    }
+
+    /// <summary>
+    /// <see cref="RunFourWays(FourWayScanInputs)"/> followed by SS2D's epilogue <paramref name="gate"/> in the same pass over y:
+    /// out_norm(y) · SiLU(z), (B, H, W, D_i). z, the norm's weight and bias must be float32 on x's device, z (B, H, W, D_i).
+    /// </summary>
+    public Tensor RunFourWays(FourWayScanInputs x, FourWayOutputGate gate)
+    {
+        x.Validate();
+        if (!CanRunFourWays(x) || !CanGate(x, gate))
+            throw new ArgumentException($"the CUDA four-way scan with its gate needs float32 CUDA tensors without autograd (z {gate.Z.dtype} on {gate.Z.device}, " +
+                                        $"shape ({string.Join(", ", gate.Z.shape)}); x ({string.Join(", ", x.X.shape)}))");
+        return CudaScanRunner.ForwardFourWays(x, gate);
+    }
+
+    /// <summary>Whether <paramref name="gate"/> fits <paramref name="x"/> for <see cref="RunFourWays(FourWayScanInputs, FourWayOutputGate)"/>.</summary>
+    public static bool CanGate(FourWayScanInputs x, FourWayOutputGate gate) =>
+        gate.Z.shape.SequenceEqual(x.X.shape)
+        && gate.NormWeight.shape.SequenceEqual(new[] { x.Channels }) && gate.NormBias.shape.SequenceEqual(new[] { x.Channels })
+        && new[] { gate.Z, gate.NormWeight, gate.NormBias }.All(t => t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CUDA && t.device.index == x.X.device.index)
+        && !(is_grad_enabled() && new[] { gate.Z, gate.NormWeight, gate.NormBias }.Any(t => t.requires_grad));
 
     static IEnumerable<Tensor> Tensors(SelectiveScanInputs x) =>
         new[] { x.U, x.Delta, x.A, x.B, x.C, x.D, x.Z, x.DeltaBias }.Where(t => t is not null)!;

@@ -202,6 +202,21 @@ public class CudaToolchainTests
     }
 
     [Fact]
+    public void ChannelBlockSizesParseOrAreRejectedNamingTheVariable()
+    {
+        Assert.Equal(64, CudaScanKernels.ChannelBlockFrom(null));
+        Assert.Equal(64, CudaScanKernels.ChannelBlockFrom(""));
+        foreach (int b in new[] { 32, 64, 128, 256 }) Assert.Equal(b, CudaScanKernels.ChannelBlockFrom(b.ToString()));
+        foreach (var bad in new[] { "96", "0", "x", "1024" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => CudaScanKernels.ChannelBlockFrom(bad));
+            Assert.Contains(CudaScanKernels.ChannelBlockEnvironmentVariable + "=" + bad, e.Message);
+        }
+        // The block size is compiled in: a build of another size has other options, hence its own cache key.
+        Assert.Contains($"-DCHAN_BLOCK={CudaScanKernels.ChannelBlock}", CudaScanKernels.Options(ScalarType.Float32, 16, 8));
+    }
+
+    [Fact]
     public void VariantsParseAndPrintTheSameWay()
     {
         foreach (var v in new[] { "global-u1", "global-u2", "global-u4", "smem-u1", "smem-u2", "smem-u4" })

@@ -15,6 +15,24 @@ internal struct ScanForwardParams
     public int CheckpointWindow;
 }
 
+/// <summary>Parameter block of <c>mambair_scan_fourway_chan</c> (same layout as <c>FourWayParams</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FourWayScanParams
+{
+    public ulong X, XDbl, DtWeight, Bias, A, D, Out, SegmentEnd, SegmentDecay;
+    public int Batch, Channels, Height, Width, Length, Rank, Segments, SegmentSteps, Mode, XDblStride;
+}
+
+/// <summary>Parameter block of <c>mambair_fourway_norm_gate</c> (same layout as <c>NormGateParams</c>).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FourWayNormGateParams
+{
+    public ulong Y4, Z, Weight, Bias, Out;
+    public long Pixels;
+    public int Channels, ZStride;
+    public float Eps;
+}
+
 /// <summary>Parameter block of <c>mambair_scan_bwd</c> (same layout as <c>BwdParams</c>).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct ScanBackwardParams
@@ -166,15 +184,29 @@ internal sealed class CudaScanKernels
     public static int? SegmentsOverride { get => _segmentsOverride; set => _segmentsOverride = value; }
 
     readonly CudaDriver _driver;
-    readonly IntPtr _context, _forward, _backward, _laneForward, _channelForward, _segmentStarts;
+    readonly IntPtr _context, _forward, _backward, _laneForward, _channelForward, _segmentStarts, _fourWay, _normGate;
 
-    /// <summary>Channels (threads) per block of the channel-per-thread forward.</summary>
+    /// <summary>Environment variable setting the channels (threads) per block of the channel-per-thread kernels: 32, 64, 128 or 256.</summary>
+    public const string ChannelBlockEnvironmentVariable = "MAMBAIR_CUDA_CHAN_BLOCK";
+
+    /// <summary>Channels (threads) per block of the channel-per-thread kernels (the forward and the four-way SS2D scan).</summary>
     /// <remarks>Measured on an H200 (forward, 2026-12-04, one `bench scan` sweep): 64 against 128 and 32 channels, the classic
     /// block on one 256×256 image 2.28 / 2.09 / 2.96 ms, MambaIR-light on one 256×256 image 0.56 / 0.47 / 0.63 ms, the
     /// classic block at batch 4 0.60–0.66 / 0.61 / 0.79 ms. 128 looks faster but has not been through the GPU tests and
-    /// the whole-network rows yet (the GPU machine was not lent again that session): 64, the configuration measured and
-    /// tested, stays the default.</remarks>
-    public const int ChannelBlock = 64;
+    /// the whole-network rows yet: 64, the configuration measured and tested, stays the default;
+    /// <see cref="ChannelBlockEnvironmentVariable"/> picks another for a process.</remarks>
+    public static int ChannelBlock { get; } = ChannelBlockFrom(Environment.GetEnvironmentVariable(ChannelBlockEnvironmentVariable));
+
+    /// <summary>The block size <paramref name="value"/> names (null or empty: 64); throws naming the accepted values.</summary>
+    public static int ChannelBlockFrom(string? value) => value switch
+    {
+        null or "" => 64,
+        "32" or "64" or "128" or "256" => int.Parse(value),
+        _ => throw new ArgumentException($"{ChannelBlockEnvironmentVariable}={value}: expected 32, 64, 128 or 256 (channels per block)"),
+    };
+
+    /// <summary>Largest dt_proj rank the four-way kernel holds in registers (<c>FW_RANK_MAX</c>).</summary>
+    public const int FourWayMaxRank = 16;
 
     /// <summary>Whether the forward runs the channel-per-thread kernel.</summary>
     public bool PerChannel => _channelForward != IntPtr.Zero;
@@ -192,10 +224,11 @@ internal sealed class CudaScanKernels
     /// <summary>The lane kernel's layout when <see cref="Variant"/> runs it, else null.</summary>
     public LaneLayout? Lanes { get; }
 
-    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, IntPtr laneForward, IntPtr channelForward, IntPtr segmentStarts, int device, int n, int items, int multiprocessors,
-        CudaScanVariant variant, int vectorWidth, LaneLayout? lanes)
+    CudaScanKernels(CudaDriver driver, IntPtr context, IntPtr forward, IntPtr backward, IntPtr laneForward, IntPtr channelForward, IntPtr segmentStarts, IntPtr fourWay, IntPtr normGate,
+        int device, int n, int items, int multiprocessors, CudaScanVariant variant, int vectorWidth, LaneLayout? lanes)
     {
         _driver = driver; _context = context; _forward = forward; _backward = backward; _laneForward = laneForward; _channelForward = channelForward; _segmentStarts = segmentStarts;
+        _fourWay = fourWay; _normGate = normGate;
         Device = device; StateSize = n; Items = items; Multiprocessors = multiprocessors; Variant = variant; VectorWidth = vectorWidth; Lanes = lanes;
     }
 
@@ -295,7 +328,7 @@ internal sealed class CudaScanKernels
     }
 
     /// <summary>The source compiled for every configuration: the window kernels and the lane kernel (built only with its macros).</summary>
-    public static string Source => ScanKernelSource.Text + LaneScanKernelSource.Text + ChannelScanKernelSource.Text;
+    public static string Source => ScanKernelSource.Text + LaneScanKernelSource.Text + ChannelScanKernelSource.Text + FourWayScanKernelSource.Text;
 
     /// <summary>Cache label of one configuration, e.g. <c>scan-f32-n16-i8-global-u2</c>.</summary>
     public static string Label(ScalarType dtype, int n, int items, CudaScanVariant? variant = null) =>
@@ -319,6 +352,8 @@ internal sealed class CudaScanKernels
             IntPtr laneFwd = layout is null ? IntPtr.Zero : module.Function("mambair_scan_fwd_lanes");
             IntPtr chanFwd = variant.PerChannel ? module.Function("mambair_scan_fwd_chan") : IntPtr.Zero;
             IntPtr segStarts = variant.PerChannel ? module.Function("mambair_scan_seg_starts") : IntPtr.Zero;
+            IntPtr fourWay = variant.PerChannel ? module.Function("mambair_scan_fourway_chan") : IntPtr.Zero;
+            IntPtr normGate = variant.PerChannel ? module.Function("mambair_fourway_norm_gate") : IntPtr.Zero;
             if (variant.SharedBC)
             {
                 // B and C live in shared memory: ask for the largest shared-memory share of the L1 (a hint).
@@ -334,10 +369,11 @@ internal sealed class CudaScanKernels
                         $"local memory {driver.FunctionAttribute(laneFwd, 3)} bytes, blocks of {32 * lay.Warps} per SM {driver.BlocksPerMultiprocessor(laneFwd, 32 * lay.Warps)}";
             if (chanFwd != IntPtr.Zero)
                 lanes = $"; channel forward: registers {driver.FunctionAttribute(chanFwd, 4)}, local memory {driver.FunctionAttribute(chanFwd, 3)} bytes, " +
-                        $"blocks of {ChannelBlock} per SM {driver.BlocksPerMultiprocessor(chanFwd, ChannelBlock)}";
+                        $"blocks of {ChannelBlock} per SM {driver.BlocksPerMultiprocessor(chanFwd, ChannelBlock)}; four-way SS2D scan: registers " +
+                        $"{driver.FunctionAttribute(fourWay, 4)}, local memory {driver.FunctionAttribute(fourWay, 3)} bytes, blocks per SM {driver.BlocksPerMultiprocessor(fourWay, ChannelBlock)}";
             _log.Add($"{module.Origin}; " +
                      $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}{lanes}");
-            k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, chanFwd, segStarts, device, n, items, module.Multiprocessors,
+            k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, chanFwd, segStarts, fourWay, normGate, device, n, items, module.Multiprocessors,
                 variant, dtype == ScalarType.Float64 ? 2 : 4, layout);
             Loaded[(device, dtype, n, variant)] = k;
             return k;
@@ -389,6 +425,44 @@ internal sealed class CudaScanKernels
         if (p.Segments > 1) { p.Mode = 1; _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd (summary)"); }
         p.Mode = 0;
         _driver.Launch(_forward, grid, block, ref p, "mambair_scan_fwd");
+    }
+
+    /// <summary>Whether the four-way SS2D kernel is loaded (the channel-per-thread build).</summary>
+    public bool FourWays => _fourWay != IntPtr.Zero;
+
+    /// <summary>
+    /// Runs SS2D's four-direction scan (<see cref="FourWayScanKernelSource"/>) on <paramref name="batch"/> images of
+    /// <paramref name="channels"/> channels: with several segments, the summary pass and the segments' starts first.
+    /// </summary>
+    public void ForwardFourWays(ref FourWayScanParams p, long batch, long channels)
+    {
+        if (!FourWays) throw new InvalidOperationException("the four-way SS2D kernel is built only with the channel-per-thread variant");
+        long tiles = (channels + ChannelBlock - 1) / ChannelBlock;
+        var grid = ((uint)(tiles * p.Segments), (uint)FourWayScanInputs.Directions, (uint)batch);
+        using var _ = new CudaContextScope(_driver, _context);
+        if (p.Segments > 1)
+        {
+            p.Mode = 1;
+            _driver.Launch(_fourWay, grid, (uint)ChannelBlock, ref p, "mambair_scan_fourway_chan (summary)");
+            // The segments' start states over the summaries, row by row as for the channel forward: rows are (batch, direction, channel).
+            var starts = new ScanForwardParams
+            {
+                SegmentEnd = p.SegmentEnd, SegmentDecay = p.SegmentDecay, Batch = (int)batch,
+                Channels = (int)(FourWayScanInputs.Directions * channels), Segments = p.Segments,
+            };
+            long count = batch * FourWayScanInputs.Directions * channels * StateSize;
+            _driver.Launch(_segmentStarts, ((uint)((count + 255) / 256), 1u, 1u), 256, ref starts, "mambair_scan_seg_starts");
+        }
+        p.Mode = 0;
+        _driver.Launch(_fourWay, grid, (uint)ChannelBlock, ref p, "mambair_scan_fourway_chan");
+    }
+
+    /// <summary>Merges the four-way kernel's outputs, normalises and gates them (<c>mambair_fourway_norm_gate</c>, one warp per pixel).</summary>
+    public void NormGate(ref FourWayNormGateParams p)
+    {
+        if (!FourWays) throw new InvalidOperationException("the four-way SS2D kernels are built only with the channel-per-thread variant");
+        using var _ = new CudaContextScope(_driver, _context);
+        _driver.Launch(_normGate, ((uint)((p.Pixels + 7) / 8), 1u, 1u), 256, ref p, "mambair_fourway_norm_gate");
     }
 
     /// <summary>Runs the backward likewise; <c>GradA</c>, <c>GradD</c> and <c>GradBias</c> must be zeroed (segments add to them).</summary>

@@ -94,6 +94,53 @@ internal static class CudaScanRunner
             x.D is null ? null : Keep(gD.sum(dim: 0)), gz is null ? null : Keep(gz), x.DeltaBias is null ? null : Keep(gBias.sum(dim: 0)));
     }
 
+    /// <summary>
+    /// SS2D's four-direction scan of <paramref name="x"/> (float32 CUDA tensors, no autograd) in one kernel: x_proj of all
+    /// four directions as one matmul of x in raster order, (B·L, 4·(R + 2N)); dt_proj, the scan and the D skip in
+    /// <see cref="FourWayScanKernelSource"/>; the four directions' outputs, each written at its pixels, summed: y (B, H, W, D);
+    /// with <paramref name="gate"/>, out_norm(y) · SiLU(z) made in the same pass as the sum (float32 z and norm).
+    /// </summary>
+    public static Tensor ForwardFourWays(FourWayScanInputs x, FourWayOutputGate? gate = null)
+    {
+        using var scope = NewDisposeScope();
+        long bt = x.Batch, h = x.Height, w = x.Width, d = x.Channels, n = x.StateSize, r = x.Rank, l = h * w;
+        const int K = FourWayScanInputs.Directions;
+        long cw = r + 2 * n;
+        var k = CudaScanKernels.For(DeviceIndex(x.X), ScalarType.Float32, (int)n);
+        var u = x.X.contiguous();
+        var xDbl = matmul(u.view(bt * l, d), x.XProjWeight.reshape(K * cw, d).t());   // (B·L, 4·(R + 2N)), contiguous
+        var a = x.ALogs.exp().neg_();
+        var dtw = x.DtProjWeight.contiguous();
+        var bias = x.DtProjBias.contiguous();
+        var ds = x.Ds.contiguous();
+        var output = empty(new[] { K, bt, h, w, d }, dtype: ScalarType.Float32, device: x.X.device);
+        var (segments, segWindows) = k.ForwardSegmentation(bt * K * d, l);
+        var segEnd = segments > 1 ? empty(new[] { bt, K * d, segments, n }, dtype: ScalarType.Float32, device: x.X.device) : null;
+        var segDecay = segments > 1 ? empty(new[] { bt, K * d, segments, n }, dtype: ScalarType.Float32, device: x.X.device) : null;
+        var p = new FourWayScanParams
+        {
+            X = TensorAddress.Of(u), XDbl = TensorAddress.Of(xDbl), DtWeight = TensorAddress.Of(dtw), Bias = TensorAddress.Of(bias),
+            A = TensorAddress.Of(a), D = TensorAddress.Of(ds), Out = TensorAddress.Of(output),
+            SegmentEnd = TensorAddress.Of(segEnd), SegmentDecay = TensorAddress.Of(segDecay),
+            Batch = (int)bt, Channels = (int)d, Height = (int)h, Width = (int)w, Length = (int)l, Rank = (int)r,
+            Segments = segments, SegmentSteps = segWindows * k.Window, XDblStride = (int)(K * cw),
+        };
+        k.ForwardFourWays(ref p, bt, d);
+        if (gate is null) return output.sum(0).MoveToOuterDisposeScope();
+        var z = gate.Z;
+        // z's pixels at one stride (a channel slice of a (B, H, W, 2·D) tensor has stride 2·D), else a contiguous copy.
+        if (z.stride(3) != 1 || z.stride(1) != w * z.stride(2) || z.stride(0) != h * z.stride(1)) z = z.contiguous();
+        var gated = empty(new[] { bt, h, w, d }, dtype: ScalarType.Float32, device: x.X.device);
+        var ng = new FourWayNormGateParams
+        {
+            Y4 = TensorAddress.Of(output), Z = TensorAddress.Of(z), Weight = TensorAddress.Of(gate.NormWeight.contiguous()),
+            Bias = TensorAddress.Of(gate.NormBias.contiguous()), Out = TensorAddress.Of(gated),
+            Pixels = bt * l, Channels = (int)d, ZStride = (int)z.stride(2), Eps = (float)gate.Eps,
+        };
+        k.NormGate(ref ng);
+        return gated.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Rows of length <paramref name="length"/> starting at these addresses can be read 16 bytes at a time.</summary>
     static bool Vectorizable(CudaScanKernels k, long length, params ulong[] addresses) =>
         length % k.VectorWidth == 0 && addresses.All(a => a % 16 == 0);
