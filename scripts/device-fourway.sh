@@ -5,6 +5,7 @@
 # command in its own process.
 #   bash scripts/device-fourway.sh 1   the GPU tests; every forward row of issue 10 both ways; then the forwards and `bench
 #                                      scan` with 128-channel blocks (MAMBAIR_CUDA_CHAN_BLOCK=128)
+#                                      and the scan's forward + backward with 8 warps per window-kernel block (MAMBAIR_CUDA_SCAN_ROWS=8)
 #   bash scripts/device-fourway.sh 2   the GPU tests with 128-channel blocks; every row with them, and the training steps
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,9 @@ case ${1:-} in
   for r in "classic-x2 128" "classic-x2 256" "light-x2 256"; do set -- $r; MAMBAIR_CUDA_CHAN_BLOCK=128 model $1 $2; done
   scans; MAMBAIR_CUDA_CHAN_BLOCK=128 scans
   for r in "light-x2 512" "classic-x2 512"; do set -- $r; both "model-$1-$2" 60 bench model --device cuda --preset $1 --size $2x$2 --json --repeat 5 --warmup 2; done
+  for rows in 8 4 8; do
+    MAMBAIR_CUDA_SCAN_ROWS=$rows bench scan-classic-b4-rows$rows 60 bench scan --device cuda --shape classic-b4 --variants chan --no-reference --json --repeat 20 --warmup 3
+  done
   ;;
 2)
   export MAMBAIR_CUDA_CHAN_BLOCK=128

@@ -18,7 +18,7 @@ step() { # name timeout command...: runs with a time limit, logs, never stops th
   echo "=== $name: rc=$rc in $((SECONDS - t0))s" | tee -a "$log"
 }
 variant_label() { # the build variant and the kernel switches set for this command
-  echo "${MAMBAIR_CUDA_SCAN_VARIANT:-default}${MAMBAIR_CUDA_FOURWAY:+ fourway=$MAMBAIR_CUDA_FOURWAY}${MAMBAIR_CUDA_CHAN_BLOCK:+ block=$MAMBAIR_CUDA_CHAN_BLOCK}"
+  echo "${MAMBAIR_CUDA_SCAN_VARIANT:-default}${MAMBAIR_CUDA_FOURWAY:+ fourway=$MAMBAIR_CUDA_FOURWAY}${MAMBAIR_CUDA_CHAN_BLOCK:+ block=$MAMBAIR_CUDA_CHAN_BLOCK}${MAMBAIR_CUDA_SCAN_ROWS:+ rows=$MAMBAIR_CUDA_SCAN_ROWS}"
 }
 bench() { # name timeout args...: a bench command whose stdout is one JSON report
   local name=$1 t=$2; shift 2

@@ -217,6 +217,16 @@ public class CudaToolchainTests
     }
 
     [Fact]
+    public void WindowKernelRowsParseOrAreRejectedNamingTheVariable()
+    {
+        Assert.Equal(CudaScanKernels.RowsMax, CudaScanKernels.RowsFrom(null));
+        foreach (int r in new[] { 2, 4, 8 }) Assert.Equal(r, CudaScanKernels.RowsFrom(r.ToString()));
+        var e = Assert.Throws<ArgumentException>(() => CudaScanKernels.RowsFrom("16"));
+        Assert.Contains(CudaScanKernels.RowsEnvironmentVariable + "=16", e.Message);
+        Assert.Contains($"-DROWS_MAX={CudaScanKernels.Rows}", CudaScanKernels.Options(ScalarType.Float64, 16, 4));
+    }
+
+    [Fact]
     public void VariantsParseAndPrintTheSameWay()
     {
         foreach (var v in new[] { "global-u1", "global-u2", "global-u4", "smem-u1", "smem-u2", "smem-u4" })

@@ -162,6 +162,24 @@ internal sealed class CudaScanKernels
 {
     /// <summary>Warps (channels) per block; the block shares its group's B and C.</summary>
     public const int RowsMax = 4;
+
+    /// <summary>Environment variable setting the warps (channels) per block of the window kernels (the backward, and float64's forward): 2, 4 or 8.</summary>
+    public const string RowsEnvironmentVariable = "MAMBAIR_CUDA_SCAN_ROWS";
+
+    /// <summary>
+    /// Warps (channels) per block of the window kernels: <see cref="RowsMax"/> unless <see cref="RowsEnvironmentVariable"/>
+    /// says otherwise. More rows share each window's dB/dC sum in shared memory before its atomics (8 rows: half the atomics
+    /// of 4). The steps per lane are chosen for <see cref="RowsMax"/> rows either way.
+    /// </summary>
+    public static int Rows { get; } = RowsFrom(Environment.GetEnvironmentVariable(RowsEnvironmentVariable));
+
+    /// <summary>The rows <paramref name="value"/> names (null or empty: <see cref="RowsMax"/>); throws naming the accepted values.</summary>
+    public static int RowsFrom(string? value) => value switch
+    {
+        null or "" => RowsMax,
+        "2" or "4" or "8" => int.Parse(value),
+        _ => throw new ArgumentException($"{RowsEnvironmentVariable}={value}: expected 2, 4 or 8 (warps per block of the window kernels)"),
+    };
     /// <summary>Largest state size compiled (shared memory holds a window of B and C for every state).</summary>
     public const int MaxStateSize = 64;
     const int SharedBudget = 46 * 1024;
@@ -314,7 +332,7 @@ internal sealed class CudaScanKernels
         variant = (variant ?? CudaScanVariant.Default).For(dtype, n);
         var options = new List<string>
         {
-            $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={RowsMax}",
+            $"-DSCALAR_DOUBLE={(dtype == ScalarType.Float64 ? 1 : 0)}", $"-DNSTATE={n}", $"-DITEMS={items}", $"-DROWS_MAX={Rows}",
             $"-DBC_SMEM={(variant.SharedBC ? 1 : 0)}", $"-DNUNROLL={variant.Unroll}",
         };
         if (variant.Lanes)
@@ -338,6 +356,8 @@ internal sealed class CudaScanKernels
     public static CudaScanKernels For(int device, ScalarType dtype, int n)
     {
         var variant = CudaScanVariant.Current.For(dtype, n);
+        if (variant.SharedBC && Rows > RowsMax)
+            throw new ArgumentException($"{RowsEnvironmentVariable}={Rows} does not fit the shared memory of the {variant} build: use at most {RowsMax} rows with it");
         lock (Gate)
         {
             if (Loaded.TryGetValue((device, dtype, n, variant), out var k)) return k;
@@ -362,7 +382,7 @@ internal sealed class CudaScanKernels
             }
             int regsF = driver.FunctionAttribute(fwd, 4), regsB = driver.FunctionAttribute(bwd, 4);
             int localF = driver.FunctionAttribute(fwd, 3), localB = driver.FunctionAttribute(bwd, 3);
-            int occF = driver.BlocksPerMultiprocessor(fwd, 32 * RowsMax), occB = driver.BlocksPerMultiprocessor(bwd, 32 * RowsMax);
+            int occF = driver.BlocksPerMultiprocessor(fwd, 32 * Rows), occB = driver.BlocksPerMultiprocessor(bwd, 32 * Rows);
             string lanes = "";
             if (layout is { } lay)
                 lanes = $"; lane forward ({lay.StatesPerLane} states × {lay.LanesPerChannel} lanes per channel): registers {driver.FunctionAttribute(laneFwd, 4)}, " +
@@ -372,7 +392,7 @@ internal sealed class CudaScanKernels
                         $"blocks of {ChannelBlock} per SM {driver.BlocksPerMultiprocessor(chanFwd, ChannelBlock)}; four-way SS2D scan: registers " +
                         $"{driver.FunctionAttribute(fourWay, 4)}, local memory {driver.FunctionAttribute(fourWay, 3)} bytes, blocks per SM {driver.BlocksPerMultiprocessor(fourWay, ChannelBlock)}";
             _log.Add($"{module.Origin}; " +
-                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * RowsMax} per SM fwd {occF} / bwd {occB}{lanes}");
+                     $"registers fwd {regsF} / bwd {regsB}, local memory fwd {localF} / bwd {localB} bytes, blocks of {32 * Rows} per SM fwd {occF} / bwd {occB}{lanes}");
             k = new CudaScanKernels(driver, module.Context, fwd, bwd, laneFwd, chanFwd, segStarts, fourWay, normGate, device, n, items, module.Multiprocessors,
                 variant, dtype == ScalarType.Float64 ? 2 : 4, layout);
             Loaded[(device, dtype, n, variant)] = k;
@@ -380,11 +400,11 @@ internal sealed class CudaScanKernels
         }
     }
 
-    /// <summary>Grid and block of one call: blocks of up to <see cref="RowsMax"/> channels of one (batch, group), per segment.</summary>
+    /// <summary>Grid and block of one call: blocks of up to <see cref="Rows"/> channels of one (batch, group), per segment.</summary>
     public static ((uint X, uint Y, uint Z) Grid, uint Block, int Rows) Shape(long batch, long channels, long groups, int segments = 1)
     {
         long cpg = channels / groups;
-        int rows = (int)Math.Min(RowsMax, cpg);
+        int rows = (int)Math.Min(Rows, cpg);
         return (((uint)((cpg + rows - 1) / rows * segments), (uint)groups, (uint)batch), (uint)(32 * rows), rows);
     }
 
