@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU-machine calls for the four-way SS2D kernel (issue 10 §2), after `bash scripts/device-bundle.sh --no-cli` (tests with the
 # CLI, reference vectors). Logs and bench.jsonl go to $OUT (see device-steps.sh). The per-direction path
-# (MAMBAIR_CUDA_FOURWAY=0, the previous default) and the four-way kernel (the default now) alternate on every row, each
+# (MAMBAIR_CUDA_FOURWAY=0, the default) and the four-way kernel (MAMBAIR_CUDA_FOURWAY=1) alternate on every row, each
 # command in its own process.
+#   bash scripts/device-fourway.sh 0   the GPU tests; the rows short of issue 10's goal both ways and with 128-channel blocks
 #   bash scripts/device-fourway.sh 1   the GPU tests; every forward row of issue 10 both ways; then the forwards and `bench
 #                                      scan` with 128-channel blocks (MAMBAIR_CUDA_CHAN_BLOCK=128)
 #                                      and the scan's forward + backward with 8 warps per window-kernel block (MAMBAIR_CUDA_SCAN_ROWS=8)
@@ -28,6 +29,13 @@ scans() {
 }
 export MAMBAIR_CUDA_FOURWAY=1   # the tests and the rows not alternated: the four-way kernel
 case ${1:-} in
+0)
+  tests
+  for r in "classic-x2 128" "light-x2 256" "classic-x2 256" "light-x2 64"; do
+    set -- $r; both "model-$1-$2" 45 bench model --device cuda --preset $1 --size $2x$2 --json --repeat 5 --warmup 2
+    MAMBAIR_CUDA_CHAN_BLOCK=128 model $1 $2
+  done
+  ;;
 1)
   tests
   for r in "classic-x2 128" "classic-x2 256" "light-x2 256" "light-x2 64" "classic-x2 64" "light-x2 128"; do
@@ -48,7 +56,7 @@ case ${1:-} in
   bench train-light-x2-b16 70 bench train --device cuda --preset light-x2 --batch 16 --patch 64 --json --repeat 5 --warmup 3
   bench train-classic-x2-b4 70 bench train --device cuda --preset classic-x2 --batch 4 --patch 64 --json --repeat 5 --warmup 3
   ;;
-*) sed -n 2,8p "$0"; exit 2 ;;
+*) sed -n 2,10p "$0"; exit 2 ;;
 esac
 python3 scripts/device-summary.py "$json" | tee -a "$log"
 echo "done in ${SECONDS}s"
