@@ -64,24 +64,6 @@ internal static class ChannelScanKernelSource
             }
         }
 
-        // One step of a thread's N states: h = 2^(δ·a)·h + δ·u·B; the output C·h + D·u (the summary pass instead multiplies
-        // the decays into P and returns nothing of use).
-        __device__ __forceinline__ float chan_step(float (&h)[NSTATE], float (&P)[NSTATE], const float (&an)[NSTATE], float dt, float u,
-                                                   const float* Bs, const float* Cs, bool summary, float dskip)
-        {
-            const float du = dt * u;
-            float y = 0.f;
-        #pragma unroll
-            for (int n = 0; n < NSTATE; ++n)
-            {
-                const float a = ex2_ftz(dt * an[n]);
-                h[n] = fmaf(a, h[n], du * Bs[n]);
-                if (summary) P[n] *= a;
-                else y = fmaf(h[n], Cs[n], y);
-            }
-            return fmaf(dskip, u, y);
-        }
-
         extern "C" __global__ void __launch_bounds__(CHAN_BLOCK) mambair_scan_fwd_chan(FwdParams p)
         {
             // B and C of two windows: the next one is copied in (cp.async, no registers) while the current one is scanned.
@@ -180,7 +162,19 @@ internal static class ChannelScanKernelSource
                         const float x = dl[k] + bias;
                         // Steps past the end are identities: δ = 0 (decay 1) and no input.
                         const float dt = s0 + k < count ? (p.softplus ? softplus_(x) : x) : 0.f;
-                        yv[k] = chan_step(h, P, an, dt, ul[k], sBw + (s0 + k) * CHAN_NP, sCw + (s0 + k) * CHAN_NP, summary, dskip);
+                        const float du = dt * ul[k];
+                        const float* Bs = sBw + (s0 + k) * CHAN_NP;
+                        const float* Cs = sCw + (s0 + k) * CHAN_NP;
+                        float y = 0.f;
+        #pragma unroll
+                        for (int n = 0; n < NSTATE; ++n)
+                        {
+                            const float a = ex2_ftz(dt * an[n]);
+                            h[n] = fmaf(a, h[n], du * Bs[n]);
+                            if (summary) P[n] *= a;
+                            else y = fmaf(h[n], Cs[n], y);
+                        }
+                        yv[k] = fmaf(dskip, ul[k], y);
                     }
                     if (summary) continue;
                     const bool full = s0 + 4 <= count;
