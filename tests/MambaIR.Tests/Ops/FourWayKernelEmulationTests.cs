@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using MambaIR.Ops.Cuda;
+using Xunit.Abstractions;
+
+namespace MambaIR.Tests.Ops;
+
+/// <summary>A fact that runs where a C++20 compiler (<c>g++</c>) is on the PATH (scripts/install-deps.sh installs one for CI).</summary>
+public sealed class GxxFactAttribute : FactAttribute
+{
+    public GxxFactAttribute() { if (FourWayKernelEmulationTests.Gxx is null) Skip = "no g++ on the PATH"; }
+}
+
+/// <summary>
+/// The four-way SS2D kernel's CUDA C — the text NVRTC compiles (<see cref="CudaScanKernels.Source"/>) — run on the CPU
+/// (Cuda/Emulation/host.h: a thread per CUDA thread, a barrier per <c>__syncthreads</c>, cp.async as a plain copy,
+/// ex2.approx as exp2f) against a float64 reference of the official construction written from its definition
+/// (Cuda/Emulation/fourway_test.cpp): H ≠ W, one pixel, N = 1, 10, 16, dt rank 1 to 16, channels not a multiple of the
+/// block, blocks of 32, 64 and 128 channels, one to four segments (summary pass, segment starts, final pass). It checks
+/// the kernel's indexing, staging and segments on any machine; the GPU tests (Cuda/CudaFourWayScanTests) check it on a GPU.
+/// </summary>
+public class FourWayKernelEmulationTests(ITestOutputHelper log)
+{
+    internal static string? Gxx { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Select(d => Path.Combine(d, "g++")).FirstOrDefault(File.Exists);
+
+    /// <summary>The kernel source with its PTX helpers as host code.</summary>
+    internal static string HostSource()
+    {
+        string src = CudaScanKernels.Source;
+        (string Pattern, string Host)[] helpers =
+        [
+            (@"__device__ __forceinline__ float ex2_ftz\(float x\) \{[^\n]*\}", "inline float ex2_ftz(float x) { return exp2f(x); }"),
+            (@"__device__ __forceinline__ void cp_async4\(float\* dst, const float\* src\)\s*\{.*?\n\}", "inline void cp_async4(float* dst, const float* src) { *dst = *src; }"),
+            (@"__device__ __forceinline__ void cp_async_commit\(\) \{[^\n]*\}", "inline void cp_async_commit() {}"),
+            (@"__device__ __forceinline__ void cp_async_wait_all\(\) \{[^\n]*\}", "inline void cp_async_wait_all() {}"),
+        ];
+        foreach (var (pattern, host) in helpers)
+        {
+            var re = new Regex(pattern, RegexOptions.Singleline);
+            Assert.True(re.Matches(src).Count == 1, $"the kernel source should define exactly one helper matching {pattern}");
+            src = re.Replace(src, host.Replace("$", "$$"));
+        }
+        return src.Replace("extern \"C\"", "");
+    }
+
+    [GxxFact]
+    public void FourWayKernelMatchesTheFloat64ReferenceOnTheCpu()
+    {
+        string dir = TestPaths.NewTempDir("mambair-emulate");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "src.cu"), HostSource());
+            foreach (var f in new[] { "host.h", "fourway_test.cpp" })
+                File.Copy(Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Cuda", "Emulation", f), Path.Combine(dir, f));
+            string[] shapes = ["1 1 1 8 1 0", "1 5 7 12 2 0", "2 9 11 5 3 64", "1 13 6 70 4 0", "1 13 6 70 4 20", "1 3 40 7 16 64", "1 17 23 40 12 128"];
+            foreach (var (n, block) in new[] { (16, 64), (16, 128), (16, 32), (10, 64), (10, 128), (1, 64) })
+            {
+                string exe = Path.Combine(dir, $"t{n}-{block}");
+                Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
+                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 {Path.Combine(dir, "fourway_test.cpp")} -o {exe}", "compiling");
+                foreach (var s in shapes) Run(exe, s, "the emulated kernel");
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    void Run(string file, string args, string what)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(120_000), $"{what} ({args}) did not finish in 2 minutes");
+        if (stdout.Length > 0) log.WriteLine(stdout.TrimEnd());
+        Assert.True(p.ExitCode == 0, $"{what} ({args}) failed with {p.ExitCode}: {stdout}{stderr.Result}");
+    }
+}
