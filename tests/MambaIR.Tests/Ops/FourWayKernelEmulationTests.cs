@@ -16,7 +16,8 @@ public sealed class GxxFactAttribute : FactAttribute
 /// (Cuda/Emulation/host.h: a thread per CUDA thread, a barrier per <c>__syncthreads</c>, cp.async as a plain copy,
 /// ex2.approx as exp2f) against a float64 reference of the official construction written from its definition
 /// (Cuda/Emulation/fourway_test.cpp): H ≠ W, one pixel, N = 1, 10, 16, dt rank 1 to 16, channels not a multiple of the
-/// block, blocks of 32, 64 and 128 channels, one to four segments (summary pass, segment starts, final pass). It checks
+/// block, blocks of 32, 64 and 128 channels, one to four segments (summary pass, segment starts, final pass), and the
+/// epilogue (the merge, out_norm and SiLU(z) of a strided z, mambair_fourway_norm_gate) after it. It checks
 /// the kernel's indexing, staging and segments on any machine; the GPU tests (Cuda/CudaFourWayScanTests) check it on a GPU.
 /// </summary>
 public class FourWayKernelEmulationTests(ITestOutputHelper log)
@@ -58,7 +59,7 @@ public class FourWayKernelEmulationTests(ITestOutputHelper log)
             {
                 string exe = Path.Combine(dir, $"t{n}-{block}");
                 Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
-                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 {Path.Combine(dir, "fourway_test.cpp")} -o {exe}", "compiling");
+                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 -DCHECK_GATE={(n == 16 && block == 64 ? 1 : 0)} {Path.Combine(dir, "fourway_test.cpp")} -o {exe}", "compiling");
                 foreach (var s in shapes) Run(exe, s, "the emulated kernel");
             }
         }

@@ -1,7 +1,7 @@
 // The four-way SS2D kernel (FourWayScanKernelSource), run on the CPU through host.h, against a float64 reference of
 // the official construction written here from its definition: for each direction k (row-major, column-major, both
 // reversed) and channel d, δ = softplus(dt_proj · x_dbl's R values + bias), h = exp(δA)h + δBu, y = C·h + D·u, each
-// direction's y added at the pixel its step reads. Usage: fourway_test B H W D R SEG_STEPS (SEG_STEPS 0: one segment).
+// direction's y added at the pixel its step reads; with CHECK_GATE, also the epilogue (merge, out_norm, SiLU(z)). Usage: fourway_test B H W D R SEG_STEPS (SEG_STEPS 0: one segment).
 #include "host.h"
 #include <math.h>
 #include "src.cu"
@@ -100,5 +100,38 @@ int main(int argc, char** argv)
     }
     const bool ok = err <= 1e-4 * scale;
     std::printf("B=%d H=%d W=%d D=%d N=%d R=%d block=%d segments=%d: max error %.3g (scale %.3g) %s\n", B, H, W, D, N, R, CHAN_BLOCK, segments, err, scale, ok ? "ok" : "FAIL");
+
+#if CHECK_GATE
+    // The epilogue: out_norm (LayerNorm over the channels, biased variance) of the merged outputs, times SiLU(z), with z
+    // the second half of a (B·L, 2·D) buffer; reference from the float64 merge above.
+    const long long pixels = (long long)B * L;
+    auto xz = vec((size_t)pixels * 2 * D, 1.0);
+    auto lw = vec(D, 0.3, 1.0), lb = vec(D, 0.1);
+    auto xzf = f(xz), lwf = f(lw), lbf = f(lb);
+    std::vector<float> gated((size_t)pixels * D, -1e30f);
+    NormGateParams g{};
+    g.y4 = out.data(); g.z = xzf.data() + D; g.weight = lwf.data(); g.bias = lbf.data(); g.out = gated.data();
+    g.pixels = pixels; g.channels = D; g.z_stride = 2 * D; g.eps = 1e-5f;
+    launch_warps(mambair_fourway_norm_gate, pixels, 8, g);
+    double gerr = 0;
+    for (long long q = 0; q < pixels; ++q)
+    {
+        double mean = 0, var = 0;
+        for (int d = 0; d < D; ++d) mean += ref[q * D + d];
+        mean /= D;
+        for (int d = 0; d < D; ++d) var += (ref[q * D + d] - mean) * (ref[q * D + d] - mean);
+        const double rstd = 1.0 / std::sqrt(var / D + 1e-5);
+        for (int d = 0; d < D; ++d)
+        {
+            const double zv = xz[q * 2 * D + D + d];
+            const double want = ((ref[q * D + d] - mean) * rstd * lw[d] + lb[d]) * zv / (1 + std::exp(-zv));
+            gerr = std::fmax(gerr, std::fabs(gated[q * D + d] - want));
+        }
+    }
+    const bool gok = gerr <= 1e-4;
+    std::printf("  out_norm * SiLU(z): max error %.3g %s\n", gerr, gok ? "ok" : "FAIL");
+    return ok && gok ? 0 : 1;
+#else
     return ok ? 0 : 1;
+#endif
 }
