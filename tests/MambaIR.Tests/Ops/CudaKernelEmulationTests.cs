@@ -8,10 +8,13 @@ namespace MambaIR.Tests.Ops;
 /// <summary>A fact that runs where a C++20 compiler (<c>g++</c>) is on the PATH (scripts/install-deps.sh installs one for CI).</summary>
 public sealed class GxxFactAttribute : FactAttribute
 {
-    public GxxFactAttribute() { if (FourWayKernelEmulationTests.Gxx is null) Skip = "no g++ on the PATH"; }
+    public GxxFactAttribute() { if (CudaKernelEmulationTests.Gxx is null) Skip = "no g++ on the PATH"; }
 }
 
 /// <summary>
+/// The CUDA C of the channel-per-thread kernels run on the CPU: the channel forward (the float32 default: outputs, last
+/// state and checkpoints, with and without z, one to three segments) and the four-way SS2D kernel.
+/// <para>
 /// The four-way SS2D kernel's CUDA C — the text NVRTC compiles (<see cref="CudaScanKernels.Source"/>) — run on the CPU
 /// (Cuda/Emulation/host.h: a thread per CUDA thread, a barrier per <c>__syncthreads</c>, cp.async as a plain copy,
 /// ex2.approx as exp2f) against a float64 reference of the official construction written from its definition
@@ -19,8 +22,9 @@ public sealed class GxxFactAttribute : FactAttribute
 /// block, blocks of 32, 64 and 128 channels, one to four segments (summary pass, segment starts, final pass), and the
 /// epilogue (the merge, out_norm and SiLU(z) of a strided z, mambair_fourway_norm_gate) after it. It checks
 /// the kernel's indexing, staging and segments on any machine; the GPU tests (Cuda/CudaFourWayScanTests) check it on a GPU.
+/// </para>
 /// </summary>
-public class FourWayKernelEmulationTests(ITestOutputHelper log)
+public class CudaKernelEmulationTests(ITestOutputHelper log)
 {
     internal static string? Gxx { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
         .Select(d => Path.Combine(d, "g++")).FirstOrDefault(File.Exists);
@@ -61,6 +65,28 @@ public class FourWayKernelEmulationTests(ITestOutputHelper log)
                 Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
                           $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 -DCHECK_GATE={(n == 16 && block == 64 ? 1 : 0)} {Path.Combine(dir, "fourway_test.cpp")} -o {exe}", "compiling");
                 foreach (var s in shapes) Run(exe, s, "the emulated kernel");
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [GxxFact]
+    public void ChannelForwardMatchesTheFloat64ReferenceOnTheCpu()
+    {
+        string dir = TestPaths.NewTempDir("mambair-emulate");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "src.cu"), HostSource());
+            foreach (var f in new[] { "host.h", "chan_test.cpp" })
+                File.Copy(Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Cuda", "Emulation", f), Path.Combine(dir, f));
+            //                BT DM   L   G  windows per segment  z
+            string[] shapes = ["1 4 1 1 0 0", "2 8 37 4 0 1", "1 4 300 1 1 0", "2 8 257 4 1 1", "1 10 1100 1 2 1", "1 70 600 1 0 0", "2 140 520 2 1 1"];
+            foreach (var (n, block) in new[] { (16, 64), (16, 128), (10, 64), (1, 32) })
+            {
+                string exe = Path.Combine(dir, $"c{n}-{block}");
+                Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
+                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 {Path.Combine(dir, "chan_test.cpp")} -o {exe}", "compiling");
+                foreach (var s in shapes) Run(exe, s, "the emulated channel forward");
             }
         }
         finally { Directory.Delete(dir, recursive: true); }
