@@ -50,43 +50,39 @@ public class CudaKernelEmulationTests(ITestOutputHelper log)
     }
 
     [GxxFact]
-    public void FourWayKernelMatchesTheFloat64ReferenceOnTheCpu()
-    {
-        string dir = TestPaths.NewTempDir("mambair-emulate");
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "src.cu"), HostSource());
-            foreach (var f in new[] { "host.h", "fourway_test.cpp" })
-                File.Copy(Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Cuda", "Emulation", f), Path.Combine(dir, f));
-            string[] shapes = ["1 1 1 8 1 0", "1 5 7 12 2 0", "2 9 11 5 3 64", "1 13 6 70 4 0", "1 13 6 70 4 20", "1 3 40 7 16 64", "1 17 23 40 12 128"];
-            foreach (var (n, block) in new[] { (16, 64), (16, 128), (16, 32), (10, 64), (10, 128), (1, 64) })
-            {
-                string exe = Path.Combine(dir, $"t{n}-{block}");
-                Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
-                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 -DCHECK_GATE={(n == 16 && block == 64 ? 1 : 0)} {Path.Combine(dir, "fourway_test.cpp")} -o {exe}", "compiling");
-                foreach (var s in shapes) Run(exe, s, "the emulated kernel");
-            }
-        }
-        finally { Directory.Delete(dir, recursive: true); }
-    }
+    public void FourWayKernelMatchesTheFloat64ReferenceOnTheCpu() =>
+        //           B  H  W   D  R  segment steps
+        Emulate("fourway_test.cpp", "the emulated kernel",
+            [(16, 64), (16, 128), (16, 32), (10, 64), (10, 128), (1, 64)],
+            ["1 1 1 8 1 0", "1 5 7 12 2 0", "2 9 11 5 3 64", "1 13 6 70 4 0", "1 13 6 70 4 20", "1 3 40 7 16 64", "1 17 23 40 12 128"],
+            (n, block) => $"-DCHECK_GATE={(n == 16 && block == 64 ? 1 : 0)}");
 
     [GxxFact]
-    public void ChannelForwardMatchesTheFloat64ReferenceOnTheCpu()
+    public void ChannelForwardMatchesTheFloat64ReferenceOnTheCpu() =>
+        //          BT DM   L   G  windows per segment  z
+        Emulate("chan_test.cpp", "the emulated channel forward",
+            [(16, 64), (16, 128), (10, 64), (1, 32)],
+            ["1 4 1 1 0 0", "2 8 37 4 0 1", "1 4 300 1 1 0", "2 8 257 4 1 1", "1 10 1100 1 2 1", "1 70 600 1 0 0", "2 140 520 2 1 1"],
+            (_, _) => "");
+
+    /// <summary>
+    /// Builds <paramref name="driver"/> (Cuda/Emulation) against the host form of the kernel source for each (N, block) of
+    /// <paramref name="configs"/>, with <paramref name="defines"/> added, and runs it on every shape; each run must exit 0.
+    /// </summary>
+    void Emulate(string driver, string what, (int N, int Block)[] configs, string[] shapes, Func<int, int, string> defines)
     {
         string dir = TestPaths.NewTempDir("mambair-emulate");
         try
         {
             File.WriteAllText(Path.Combine(dir, "src.cu"), HostSource());
-            foreach (var f in new[] { "host.h", "chan_test.cpp" })
+            foreach (var f in new[] { "host.h", driver })
                 File.Copy(Path.Combine(TestPaths.RepoRoot, "tests", "MambaIR.Tests", "Cuda", "Emulation", f), Path.Combine(dir, f));
-            //                BT DM   L   G  windows per segment  z
-            string[] shapes = ["1 4 1 1 0 0", "2 8 37 4 0 1", "1 4 300 1 1 0", "2 8 257 4 1 1", "1 10 1100 1 2 1", "1 70 600 1 0 0", "2 140 520 2 1 1"];
-            foreach (var (n, block) in new[] { (16, 64), (16, 128), (10, 64), (1, 32) })
+            foreach (var (n, block) in configs)
             {
-                string exe = Path.Combine(dir, $"c{n}-{block}");
+                string exe = Path.Combine(dir, $"{Path.GetFileNameWithoutExtension(driver)}-{n}-{block}");
                 Run(Gxx!, $"-std=c++20 -O1 -pthread -w -I{dir} -DSCALAR_DOUBLE=0 -DNSTATE={n} -DITEMS=8 -DROWS_MAX=4 -DCHAN=1 " +
-                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 {Path.Combine(dir, "chan_test.cpp")} -o {exe}", "compiling");
-                foreach (var s in shapes) Run(exe, s, "the emulated channel forward");
+                          $"-DCHAN_BLOCK={block} -DCHAN_WINDOW=64 {defines(n, block)} {Path.Combine(dir, driver)} -o {exe}", "compiling");
+                foreach (var s in shapes) Run(exe, s, what);
             }
         }
         finally { Directory.Delete(dir, recursive: true); }
