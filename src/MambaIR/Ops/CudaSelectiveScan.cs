@@ -103,34 +103,33 @@ public sealed class CudaSelectiveScan : ISelectiveScan, IFourWaySelectiveScan
         && CudaScanVariant.Current.For(ScalarType.Float32, (int)x.StateSize).PerChannel
         && Toolchain(out _) is not null;
 
-    public Tensor RunFourWays(FourWayScanInputs x)
+    public Tensor RunFourWays(FourWayScanInputs x) => RunFourWays(x, gate: null);
+
+    /// <summary>
+    /// <see cref="RunFourWays(FourWayScanInputs)"/>, followed when <paramref name="gate"/> is given by SS2D's epilogue in the same
+    /// pass over y: out_norm(y) · SiLU(z), (B, H, W, D_i). z, the norm's weight and bias must be float32 on x's device, z (B, H, W, D_i).
+    /// </summary>
+    public Tensor RunFourWays(FourWayScanInputs x, FourWayOutputGate? gate)
     {
         x.Validate();
         if (!CanRunFourWays(x))
             throw new ArgumentException($"the CUDA four-way scan needs float32 CUDA tensors without autograd, N ≤ {CudaScanVariant.ChannelMaxStates} and " +
                                         $"dt rank ≤ {CudaScanKernels.FourWayMaxRank}; got x {x.X.dtype} on {x.X.device}, N = {x.StateSize}, rank {x.Rank}");
-        return CudaScanRunner.ForwardFourWays(x);
-    }
-
-    /// <summary>
-    /// <see cref="RunFourWays(FourWayScanInputs)"/> followed by SS2D's epilogue <paramref name="gate"/> in the same pass over y:
-    /// out_norm(y) · SiLU(z), (B, H, W, D_i). z, the norm's weight and bias must be float32 on x's device, z (B, H, W, D_i).
-    /// </summary>
-    public Tensor RunFourWays(FourWayScanInputs x, FourWayOutputGate gate)
-    {
-        x.Validate();
-        if (!CanRunFourWays(x) || !CanGate(x, gate))
-            throw new ArgumentException($"the CUDA four-way scan with its gate needs float32 CUDA tensors without autograd (z {gate.Z.dtype} on {gate.Z.device}, " +
-                                        $"shape ({string.Join(", ", gate.Z.shape)}); x ({string.Join(", ", x.X.shape)}))");
+        if (gate is not null && !CanGate(x, gate))
+            throw new ArgumentException($"the CUDA four-way scan's gate needs float32 tensors on x's device without autograd and z shaped like x: got z {gate.Z.dtype} " +
+                                        $"on {gate.Z.device}, shape ({string.Join(", ", gate.Z.shape)}); x ({string.Join(", ", x.X.shape)})");
         return CudaScanRunner.ForwardFourWays(x, gate);
     }
 
-    /// <summary>Whether <paramref name="gate"/> fits <paramref name="x"/> for <see cref="RunFourWays(FourWayScanInputs, FourWayOutputGate)"/>.</summary>
-    public static bool CanGate(FourWayScanInputs x, FourWayOutputGate gate) =>
-        gate.Z.shape.SequenceEqual(x.X.shape)
-        && gate.NormWeight.shape.SequenceEqual(new[] { x.Channels }) && gate.NormBias.shape.SequenceEqual(new[] { x.Channels })
-        && new[] { gate.Z, gate.NormWeight, gate.NormBias }.All(t => t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CUDA && t.device.index == x.X.device.index)
-        && !(is_grad_enabled() && new[] { gate.Z, gate.NormWeight, gate.NormBias }.Any(t => t.requires_grad));
+    /// <summary>Whether <paramref name="gate"/> fits <paramref name="x"/> for <see cref="RunFourWays(FourWayScanInputs, FourWayOutputGate?)"/>.</summary>
+    public static bool CanGate(FourWayScanInputs x, FourWayOutputGate gate)
+    {
+        var tensors = new[] { gate.Z, gate.NormWeight, gate.NormBias };
+        return gate.Z.shape.SequenceEqual(x.X.shape)
+            && gate.NormWeight.shape.SequenceEqual(new[] { x.Channels }) && gate.NormBias.shape.SequenceEqual(new[] { x.Channels })
+            && tensors.All(t => t.dtype == ScalarType.Float32 && t.device_type == DeviceType.CUDA && t.device.index == x.X.device.index)
+            && !(is_grad_enabled() && tensors.Any(t => t.requires_grad));
+    }
 
     static IEnumerable<Tensor> Tensors(SelectiveScanInputs x) =>
         new[] { x.U, x.Delta, x.A, x.B, x.C, x.D, x.Z, x.DeltaBias }.Where(t => t is not null)!;
